@@ -1,0 +1,393 @@
+/*
+ * pystore.h — the one public header of libpystore.
+ *
+ * libpystore stores time-series tables ("frames") as Apache Parquet files.
+ * This header is the contract: what is not declared here is not API.
+ *
+ * Conventions
+ *  - Every symbol is prefixed ps_ (functions, types) or PS_ (macros, enums).
+ *  - Functions that can fail return int: PS_OK (0) or a negative ps_status.
+ *    ps_strerror(code) names the code; ps_errmsg() gives the detail of the
+ *    last failure on the calling thread (which file, column, row, why).
+ *  - Handles are opaque. Every constructor has a destructor; destructors
+ *    accept NULL and never fail.
+ *  - Ownership: a pointer returned through an out-parameter named out* is
+ *    owned by the caller and freed with the destructor named in its doc.
+ *    A const pointer returned by an accessor is BORROWED: valid until the
+ *    object it came from is modified or destroyed; never free it.
+ *  - Options structs: zero-initialised means "all defaults".
+ *  - Thread safety: distinct handles may be used from distinct threads at
+ *    once; one handle must not be used by two threads at once.
+ */
+#ifndef PYSTORE_H
+#define PYSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define PS_EXTERN __attribute__((visibility("default")))
+#else
+#define PS_EXTERN
+#endif
+
+#define PS_VERSION_MAJOR 0
+#define PS_VERSION_MINOR 1
+#define PS_VERSION_PATCH 0
+#define PS_VERSION_STRING "0.1.0"
+#define PS_VERSION_NUMBER (PS_VERSION_MAJOR * 1000000 + PS_VERSION_MINOR * 1000 + PS_VERSION_PATCH)
+
+/* Runtime version, to check that header and library agree. */
+PS_EXTERN int ps_version_number(void);
+PS_EXTERN const char *ps_version_string(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes (one table; names and messages are generated from it)
+ * ---------------------------------------------------------------------- */
+#define PS_STATUS_MAP(X)                                                    \
+  X(PS_OK, 0, "success")                                                    \
+  X(PS_ERR_NOMEM, -1, "out of memory")                                      \
+  X(PS_ERR_IO, -2, "input/output error")                                    \
+  X(PS_ERR_CORRUPT, -3, "corrupt or truncated data")                        \
+  X(PS_ERR_UNSUPPORTED, -4, "unsupported feature")                          \
+  X(PS_ERR_INVALID, -5, "invalid argument")                                 \
+  X(PS_ERR_CODEC, -6, "compression codec failure")                          \
+  X(PS_ERR_NOT_FOUND, -7, "not found")                                      \
+  X(PS_ERR_EXISTS, -8, "already exists")                                    \
+  X(PS_ERR_SCHEMA, -9, "schema or type mismatch")                           \
+  X(PS_ERR_PARSE, -10, "parse error")                                       \
+  X(PS_ERR_DUPLICATE, -11, "duplicate index value")                         \
+  X(PS_ERR_NAME, -12, "invalid name")                                       \
+  X(PS_ERR_LOCKED, -13, "resource is locked")                               \
+  X(PS_ERR_NOSPACE, -14, "no space left on device")                         \
+  X(PS_ERR_LIMIT, -15, "limit exceeded")                                    \
+  X(PS_ERR_INTERNAL, -16, "internal error")
+
+typedef enum ps_status {
+#define PS__STATUS_ENUM(name, value, text) name = value,
+  PS_STATUS_MAP(PS__STATUS_ENUM)
+#undef PS__STATUS_ENUM
+} ps_status;
+
+/* Static text for a status code ("corrupt or truncated data"). Never NULL. */
+PS_EXTERN const char *ps_strerror(int code);
+/* Symbolic name of a status code ("PS_ERR_CORRUPT"). Never NULL. */
+PS_EXTERN const char *ps_status_name(int code);
+/* Detail of the last failed call made on this thread, e.g.
+ * "data.parquet: column 'price': page 3: snappy: corrupt input".
+ * Borrowed, thread-local; valid until the next failing call on this thread.
+ * Empty string if nothing failed yet. */
+PS_EXTERN const char *ps_errmsg(void);
+
+/* ------------------------------------------------------------------------
+ * Types
+ * ---------------------------------------------------------------------- */
+typedef enum ps_type {
+  PS_TYPE_BOOL = 1,
+  PS_TYPE_INT8,
+  PS_TYPE_INT16,
+  PS_TYPE_INT32,
+  PS_TYPE_INT64,
+  PS_TYPE_UINT8,
+  PS_TYPE_UINT16,
+  PS_TYPE_UINT32,
+  PS_TYPE_UINT64,
+  PS_TYPE_FLOAT32,
+  PS_TYPE_FLOAT64,
+  PS_TYPE_TIMESTAMP, /* int64 count of `unit` since 1970-01-01T00:00:00 */
+  PS_TYPE_DATE,      /* int32 days since 1970-01-01 */
+  PS_TYPE_STRING,    /* UTF-8 bytes */
+  PS_TYPE_BINARY     /* arbitrary bytes */
+} ps_type;
+
+typedef enum ps_time_unit {
+  PS_UNIT_NS = 0, /* the default: pandas' datetime64[ns] */
+  PS_UNIT_US,
+  PS_UNIT_MS,
+  PS_UNIT_S
+} ps_time_unit;
+
+/* "int64", "timestamp", ... Never NULL. */
+PS_EXTERN const char *ps_type_name(ps_type type);
+/* Bytes per value in memory: 1 for BOOL, 8 for TIMESTAMP, 0 for STRING/BINARY. */
+PS_EXTERN size_t ps_type_width(ps_type type);
+
+/* ------------------------------------------------------------------------
+ * Frames: in-memory columnar tables
+ *
+ * Memory layout of a column (what ps_column_values returns):
+ *  - BOOL: one uint8_t per row, 0 or 1.
+ *  - integers, floats, DATE, TIMESTAMP: a C array of the native type
+ *    (int8_t..uint64_t, float, double, int32_t, int64_t).
+ *  - STRING/BINARY: int64_t offsets[length + 1]; row i is
+ *    bytes[offsets[i] .. offsets[i+1]).
+ *  - Validity: a bitmap, bit i (LSB first) set = row i is present; NULL
+ *    when the column has no nulls. A null row's value slot holds 0 (or an
+ *    empty string) and must not be interpreted.
+ * A timestamp column carries a unit and an optional time zone. With a zone
+ * ("UTC", "America/New_York") values are UTC instants and the zone is how
+ * they are displayed (pandas datetimetz); with no zone they are naive
+ * wall-clock times.
+ * ---------------------------------------------------------------------- */
+typedef struct ps_frame ps_frame;
+typedef struct ps_column ps_column;
+
+/* New empty frame. Free with ps_frame_free. */
+PS_EXTERN int ps_frame_new(ps_frame **out);
+PS_EXTERN void ps_frame_free(ps_frame *frame);
+/* Deep copy. Free with ps_frame_free. */
+PS_EXTERN int ps_frame_clone(const ps_frame *frame, ps_frame **out);
+
+PS_EXTERN int64_t ps_frame_num_rows(const ps_frame *frame);
+PS_EXTERN int ps_frame_num_columns(const ps_frame *frame);
+/* Borrowed; NULL if out of range / not found. */
+PS_EXTERN ps_column *ps_frame_column(const ps_frame *frame, int i);
+PS_EXTERN ps_column *ps_frame_column_by_name(const ps_frame *frame, const char *name);
+PS_EXTERN int ps_frame_column_index(const ps_frame *frame, const char *name); /* -1 if absent */
+
+/* Add an empty column at the end. `tz` only for TIMESTAMP (NULL = naive).
+ * The column is nullable. Fails with PS_ERR_EXISTS on a duplicate name,
+ * PS_ERR_SCHEMA if the frame already has rows (append rows to all columns
+ * instead). *out_col (may be NULL) receives a borrowed pointer. */
+PS_EXTERN int ps_frame_add_column(ps_frame *frame, const char *name, ps_type type,
+                                  ps_time_unit unit, const char *tz, ps_column **out_col);
+/* Remove a column (and the index mark if it was the index). */
+PS_EXTERN int ps_frame_drop_column(ps_frame *frame, const char *name);
+
+/* The index: which column is the DataFrame index (pandas). -1 / NULL when none.
+ * A column named "__index_level_0__" or "__null_dask_index__" is an unnamed
+ * index, as in pandas/pyarrow/dask. */
+PS_EXTERN int ps_frame_set_index(ps_frame *frame, const char *column_name);
+PS_EXTERN int ps_frame_index(const ps_frame *frame);
+
+/* Check that every column has the same length; sets the frame's row count.
+ * Call after filling columns with the ps_column_append_* functions. */
+PS_EXTERN int ps_frame_validate(ps_frame *frame);
+
+/* Column accessors (all borrowed). */
+PS_EXTERN const char *ps_column_name(const ps_column *col);
+PS_EXTERN ps_type ps_column_type(const ps_column *col);
+PS_EXTERN ps_time_unit ps_column_unit(const ps_column *col);
+PS_EXTERN const char *ps_column_tz(const ps_column *col); /* NULL = naive */
+PS_EXTERN int64_t ps_column_length(const ps_column *col);
+PS_EXTERN int64_t ps_column_null_count(const ps_column *col);
+PS_EXTERN const void *ps_column_values(const ps_column *col);
+PS_EXTERN const uint8_t *ps_column_validity(const ps_column *col);
+PS_EXTERN const char *ps_column_bytes(const ps_column *col); /* STRING/BINARY data */
+PS_EXTERN int ps_column_is_null(const ps_column *col, int64_t row);
+/* Row `row` of a STRING/BINARY column: pointer (not NUL-terminated) and length. */
+PS_EXTERN const char *ps_column_string(const ps_column *col, int64_t row, size_t *len);
+/* 1 = may hold nulls (Parquet OPTIONAL, the default), 0 = REQUIRED. */
+PS_EXTERN int ps_column_nullable(const ps_column *col);
+PS_EXTERN int ps_column_set_nullable(ps_column *col, int nullable);
+
+/* Appending rows to a column. The value type must match the column:
+ * _int for every signed/unsigned integer type, DATE and TIMESTAMP (range
+ * checked: PS_ERR_SCHEMA if it does not fit), _uint for UINT64 values above
+ * INT64_MAX, _double for FLOAT32/FLOAT64, _bool for BOOL, _string for STRING
+ * and BINARY (bytes are copied). */
+PS_EXTERN int ps_column_append_int(ps_column *col, int64_t v);
+PS_EXTERN int ps_column_append_uint(ps_column *col, uint64_t v);
+PS_EXTERN int ps_column_append_double(ps_column *col, double v);
+PS_EXTERN int ps_column_append_bool(ps_column *col, int v);
+PS_EXTERN int ps_column_append_string(ps_column *col, const char *s, size_t len);
+PS_EXTERN int ps_column_append_null(ps_column *col);
+/* Bulk append of n rows in the in-memory layout above. `validity` may be
+ * NULL (all present). For STRING/BINARY `values` is int64_t offsets[n + 1]
+ * (offsets[0] may be non-zero) and `bytes` the data; otherwise `bytes` is
+ * ignored. Data is copied. */
+PS_EXTERN int ps_column_append_values(ps_column *col, const void *values, const char *bytes,
+                                      const uint8_t *validity, int64_t n);
+
+/* ------------------------------------------------------------------------
+ * Predicates (row filters)
+ * ---------------------------------------------------------------------- */
+typedef struct ps_expr ps_expr;
+
+typedef enum ps_op {
+  PS_OP_EQ = 1,
+  PS_OP_NE,
+  PS_OP_LT,
+  PS_OP_LE,
+  PS_OP_GT,
+  PS_OP_GE,
+  PS_OP_IN,
+  PS_OP_NOT_IN,
+  PS_OP_IS_NULL,
+  PS_OP_IS_NOT_NULL
+} ps_op;
+
+/* A literal. Literals are converted to the column's type when the filter
+ * is applied: a string literal compared with a TIMESTAMP/DATE column is
+ * parsed as ISO-8601 ("2024-01-02", "2024-01-02T09:30:00.123456789Z",
+ * "2024-01-02 09:30:00+02:00"); an integer literal compares exactly with
+ * integer columns and numerically with float columns. */
+typedef enum ps_value_kind { PS_VALUE_INT = 1, PS_VALUE_UINT, PS_VALUE_DOUBLE, PS_VALUE_BOOL, PS_VALUE_STRING } ps_value_kind;
+typedef struct ps_value {
+  ps_value_kind kind;
+  int64_t i;      /* INT, BOOL (0/1) */
+  uint64_t u;     /* UINT */
+  double d;       /* DOUBLE */
+  const char *s;  /* STRING (copied by the constructors) */
+  size_t len;     /* STRING length in bytes */
+} ps_value;
+
+/* Constructors. All copy their inputs. Free the tree with ps_expr_free
+ * (and/or/not take ownership of their operands, also on failure). */
+PS_EXTERN int ps_expr_compare(const char *column, ps_op op, const ps_value *value, ps_expr **out);
+PS_EXTERN int ps_expr_in(const char *column, int negate, const ps_value *values, size_t n, ps_expr **out);
+PS_EXTERN int ps_expr_is_null(const char *column, int negate, ps_expr **out);
+PS_EXTERN int ps_expr_and(ps_expr *a, ps_expr *b, ps_expr **out);
+PS_EXTERN int ps_expr_or(ps_expr *a, ps_expr *b, ps_expr **out);
+PS_EXTERN int ps_expr_not(ps_expr *a, ps_expr **out);
+/* Parse a textual filter:
+ *   c0 > 0.9 AND (sym == 'AAPL' OR sym in ('MSFT', 'IBM'))
+ *   ts >= '2024-01-02' and ts < '2024-02-01' and note is not null
+ * Operators: = == != <> < <= > >= in, not in, is null, is not null;
+ * AND/OR/NOT (any case), parentheses; strings in single or double quotes
+ * (doubled quote escapes); numbers; true/false. Column names may be
+ * quoted with backticks. */
+PS_EXTERN int ps_expr_parse(const char *text, ps_expr **out);
+/* Text form of an expression (for logs). Caller frees with ps_free. */
+PS_EXTERN int ps_expr_to_string(const ps_expr *expr, char **out);
+PS_EXTERN void ps_expr_free(ps_expr *expr);
+
+/* Rows of `frame` that satisfy `expr` (nulls never match a comparison).
+ * *out is a new frame with the same columns; free with ps_frame_free. */
+PS_EXTERN int ps_frame_filter(const ps_frame *frame, const ps_expr *expr, ps_frame **out);
+
+/* Free memory returned by the library as char* (strings, JSON). */
+PS_EXTERN void ps_free(void *p);
+
+/* ------------------------------------------------------------------------
+ * Parquet files
+ * ---------------------------------------------------------------------- */
+typedef enum ps_codec {
+  PS_CODEC_DEFAULT = 0, /* snappy, as PyStore */
+  PS_CODEC_NONE,
+  PS_CODEC_SNAPPY,
+  PS_CODEC_GZIP,
+  PS_CODEC_ZSTD,
+  PS_CODEC_LZ4_RAW,
+  PS_CODEC_BROTLI
+} ps_codec;
+
+/* "snappy" -> PS_CODEC_SNAPPY etc. ("none"/"uncompressed", "lz4" = lz4_raw). */
+PS_EXTERN int ps_codec_from_name(const char *name, ps_codec *out);
+PS_EXTERN const char *ps_codec_name(ps_codec codec);
+
+typedef enum ps_switch { PS_AUTO = 0, PS_ON = 1, PS_OFF = 2 } ps_switch;
+
+typedef struct ps_write_options {
+  ps_codec codec;            /* default snappy */
+  int codec_level;           /* zstd/gzip/brotli level; 0 = library default */
+  int64_t row_group_rows;    /* rows per row group; default 262144 */
+  int64_t page_bytes;        /* target uncompressed data page size; default 1 MiB */
+  int data_page_v2;          /* 1 = DATA_PAGE_V2, 0 = V1 (default, most compatible) */
+  ps_switch dictionary;      /* AUTO: strings and low-cardinality columns, with
+                                fallback to PLAIN past dictionary_bytes */
+  int64_t dictionary_bytes;  /* dictionary size cap; default 1 MiB */
+  ps_switch delta;           /* DELTA_BINARY_PACKED for int/timestamp columns.
+                                AUTO: only for sorted (index-like) columns */
+  ps_switch byte_stream_split; /* BYTE_STREAM_SPLIT for float columns. AUTO = off
+                                  (older readers lack it); ON = for floats that
+                                  are not dictionary encoded */
+  ps_switch page_index;      /* ColumnIndex/OffsetIndex; AUTO = on */
+  ps_switch page_checksum;   /* CRC-32 of every page; AUTO = off */
+  int threads;               /* encoder threads; 0 = number of cores */
+  int timestamp_micros;      /* 1 = store ns timestamps as us (old readers) */
+  const char *created_by;    /* default "pystore version X (build pystore)" */
+  /* Extra key/value metadata written to the footer (pairs, NULL-terminated
+   * list of keys and values: {"k1","v1","k2","v2",NULL}). The "pandas" key is
+   * generated from the frame's index and types unless given here. */
+  const char *const *metadata;
+} ps_write_options;
+
+/* Streaming writer: the schema is fixed by the first batch; every batch
+ * must have the same column names and types. Memory stays bounded by one
+ * row group. The file appears atomically: data goes to "<path>.tmp-<pid>-<n>"
+ * and is renamed to `path` by ps_parquet_writer_close. */
+typedef struct ps_parquet_writer ps_parquet_writer;
+PS_EXTERN int ps_parquet_writer_open(const char *path, const ps_write_options *opt,
+                                     ps_parquet_writer **out);
+PS_EXTERN int ps_parquet_writer_write(ps_parquet_writer *w, const ps_frame *batch);
+/* Finish the file (footer, fsync, rename). The writer is freed either way. */
+PS_EXTERN int ps_parquet_writer_close(ps_parquet_writer *w);
+/* Abandon the file (the temporary is removed) and free the writer. */
+PS_EXTERN void ps_parquet_writer_abort(ps_parquet_writer *w);
+/* Per-handle detail of the writer's last error. Borrowed. */
+PS_EXTERN const char *ps_parquet_writer_errmsg(const ps_parquet_writer *w);
+/* Bytes written so far (after close: the file size). */
+PS_EXTERN int64_t ps_parquet_writer_bytes(const ps_parquet_writer *w);
+
+/* One call: open, write `frame`, close. */
+PS_EXTERN int ps_parquet_write(const char *path, const ps_frame *frame, const ps_write_options *opt);
+
+/* Reading. Opening parses and validates the footer only. */
+typedef struct ps_parquet_file ps_parquet_file;
+PS_EXTERN int ps_parquet_open(const char *path, ps_parquet_file **out);
+PS_EXTERN void ps_parquet_close(ps_parquet_file *f);
+PS_EXTERN const char *ps_parquet_errmsg(const ps_parquet_file *f);
+PS_EXTERN int64_t ps_parquet_num_rows(const ps_parquet_file *f);
+PS_EXTERN int ps_parquet_num_row_groups(const ps_parquet_file *f);
+/* The schema as an empty frame (names, types, units, zones, index).
+ * Free with ps_frame_free. */
+PS_EXTERN int ps_parquet_schema(ps_parquet_file *f, ps_frame **out);
+/* Footer key/value metadata value for `key`, or NULL. Borrowed (lives as long as f). */
+PS_EXTERN const char *ps_parquet_metadata_value(const ps_parquet_file *f, const char *key);
+/* Everything the footer says, as JSON: schema, row groups, column chunks
+ * (codec, encodings, sizes, offsets, statistics), key/value metadata.
+ * Caller frees *out_json with ps_free. */
+PS_EXTERN int ps_parquet_describe(ps_parquet_file *f, char **out_json);
+
+typedef struct ps_read_stats {
+  int64_t row_groups_total, row_groups_read;
+  int64_t pages_total, pages_read;
+  int64_t bytes_read;      /* bytes of column chunks/pages fetched from the file */
+} ps_read_stats;
+
+typedef struct ps_read_options {
+  const char *const *columns; /* names to read; NULL = all. The index column
+                                 is always included unless no_index is set. */
+  size_t num_columns;
+  const ps_expr *filter;      /* NULL = all rows. Row groups and pages are pruned
+                                 by statistics, then rows filtered exactly. */
+  int64_t offset;             /* skip this many (filtered) rows */
+  int64_t limit;              /* at most this many rows; 0 = no limit */
+  int threads;                /* decoder threads; 0 = number of cores */
+  int no_index;               /* 1 = do not add the index column implicitly */
+  ps_read_stats *stats;       /* if non-NULL, filled with what was read */
+} ps_read_options;
+
+/* Read (part of) the file into a new frame; free with ps_frame_free. */
+PS_EXTERN int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **out);
+/* Open, read, close. */
+PS_EXTERN int ps_parquet_read_file(const char *path, const ps_read_options *opt, ps_frame **out);
+
+/* ------------------------------------------------------------------------
+ * CSV
+ * ---------------------------------------------------------------------- */
+typedef struct ps_csv_options {
+  char delimiter;          /* default ',' */
+  const char *index;       /* column to mark as the index; NULL = none */
+  int no_header;           /* 1 = first line is data; columns named c0, c1, ... */
+  /* Type inference over the whole file: int64, float64, bool (true/false),
+   * timestamp (ISO-8601; a zone offset or 'Z' makes it UTC-adjusted, ns
+   * unit), else string. An empty unquoted field is null; a quoted empty
+   * field "" is an empty string. */
+} ps_csv_options;
+
+PS_EXTERN int ps_csv_read_file(const char *path, const ps_csv_options *opt, ps_frame **out);
+/* Write `frame` as CSV (header line, then rows). Nulls are empty fields,
+ * empty strings are "". Timestamps are ISO-8601 with all nanosecond digits
+ * needed, and the zone offset for zoned columns. Floats round-trip exactly. */
+PS_EXTERN int ps_csv_write_file(const char *path, const ps_frame *frame);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PYSTORE_H */
