@@ -299,7 +299,9 @@ typedef struct ps_write_options {
   ps_switch page_index;      /* ColumnIndex/OffsetIndex; AUTO = on */
   ps_switch page_checksum;   /* CRC-32 of every page; AUTO = off */
   int threads;               /* encoder threads; 0 = number of cores */
-  int timestamp_micros;      /* 1 = store ns timestamps as us (old readers) */
+  int timestamp_micros;      /* 1 = store ns timestamps as us (old readers);
+                                a value with sub-microsecond digits fails */
+  int fsync;                 /* 1 = fsync the file and its directory on close */
   const char *created_by;    /* default "pystore version X (build pystore)" */
   /* Extra key/value metadata written to the footer (pairs, NULL-terminated
    * list of keys and values: {"k1","v1","k2","v2",NULL}). The "pandas" key is
@@ -330,6 +332,9 @@ PS_EXTERN int ps_parquet_write(const char *path, const ps_frame *frame, const ps
 /* Reading. Opening parses and validates the footer only. */
 typedef struct ps_parquet_file ps_parquet_file;
 PS_EXTERN int ps_parquet_open(const char *path, ps_parquet_file **out);
+/* Open a Parquet file held in memory. The buffer is BORROWED: it must stay
+ * unchanged until ps_parquet_close. `name` is used in error messages. */
+PS_EXTERN int ps_parquet_open_buffer(const void *data, size_t size, const char *name, ps_parquet_file **out);
 PS_EXTERN void ps_parquet_close(ps_parquet_file *f);
 PS_EXTERN const char *ps_parquet_errmsg(const ps_parquet_file *f);
 PS_EXTERN int64_t ps_parquet_num_rows(const ps_parquet_file *f);

@@ -72,3 +72,6 @@ void ps__error_set_text(const char *msg) { snprintf(tls_errmsg, sizeof tls_errms
 void ps__error_copy(char *buf, size_t size) {
   if (size) snprintf(buf, size, "%s", tls_errmsg);
 }
+
+int ps_version_number(void) { return PS_VERSION_NUMBER; }
+const char *ps_version_string(void) { return PS_VERSION_STRING; }

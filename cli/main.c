@@ -1,0 +1,32 @@
+/* pystore: command line front end of libpystore. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char *USAGE =
+    "usage: pystore [--version] [--help] COMMAND ...\n"
+    "\n"
+    "commands:\n"
+    "  parquet schema FILE                 show a Parquet file's schema, row groups and statistics\n"
+    "  parquet cat FILE [options]          print rows (--columns, --where, --limit, --format)\n"
+    "  parquet convert IN OUT [options]    CSV -> Parquet, or Parquet -> CSV\n"
+    "\n"
+    "Run 'pystore parquet --help' for the options. Errors go to stderr with a non-zero exit status.\n";
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(USAGE, stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    fputs(USAGE, stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("pystore %s\n", ps_version_string());
+    return 0;
+  }
+  if (strcmp(argv[1], "parquet") == 0) return cli_parquet(argc - 2, argv + 2);
+  fprintf(stderr, "pystore: unknown command '%s'\n%s", argv[1], USAGE);
+  return 2;
+}

@@ -1,0 +1,531 @@
+/* Reading: projection, row-group and page pruning by statistics, parallel
+ * decoding straight into the output columns, exact row filtering. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parquet/file.h"
+#include "parquet/page_decoder.h"
+#include "parquet/stats.h"
+#include "table/expr.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/parallel.h"
+
+typedef struct rg_plan {
+  int rg;
+  pq_row_range *ranges;
+  int nranges;
+  int64_t rows;       /* rows selected by the ranges */
+  int64_t out_offset; /* first output row (unfiltered path) */
+} rg_plan;
+
+typedef struct read_ctx {
+  ps_parquet_file *f;
+  const ps_read_options *opt;
+  int *leaves; /* leaves decoded: output columns first, then filter-only columns */
+  int nout, nleaves;
+  rg_plan *plans;
+  int nplans;
+  ps_frame *out;
+  /* per task (plan x leaf) */
+  ps_column **local; /* strings (unfiltered path) or every column (filtered path) */
+  uint8_t **vbits;
+  int64_t *nulls;
+  pq_decode_stats *dstats;
+  ps_frame **rg_frames; /* filtered path: one frame per plan */
+} read_ctx;
+
+/* ---- statistics lookups for pruning ---- */
+
+typedef struct rg_stats_ctx {
+  ps_parquet_file *f;
+  int rg;
+} rg_stats_ctx;
+
+static int leaf_by_name(const ps_parquet_file *f, const char *name) {
+  for (int i = 0; i < f->nleaves; i++)
+    if (strcmp(f->leaves[i].name, name) == 0) return i;
+  return -1;
+}
+
+static int rg_stats(void *vctx, const char *column, ps_col_stats *out) {
+  rg_stats_ctx *c = vctx;
+  int l = leaf_by_name(c->f, column);
+  if (l < 0) return 0;
+  const pq_row_group *g = &c->f->meta.row_groups[c->rg];
+  const pq_column_meta *m = &g->columns[l].meta_data;
+  if (!m->has_statistics) return 0;
+  pq_statistics_decode(&c->f->leaves[l], &m->statistics, g->num_rows, out);
+  return 1;
+}
+
+/* Page-level statistics: one page per filter column covering the segment. */
+typedef struct page_stats_ctx {
+  ps_parquet_file *f;
+  int nfilter;
+  const int *filter_leaves;
+  pq_column_index *ci;
+  pq_offset_index *oi;
+  uint32_t *cur; /* current page per filter column */
+  int64_t rg_rows;
+} page_stats_ctx;
+
+static int page_stats(void *vctx, const char *column, ps_col_stats *out) {
+  page_stats_ctx *c = vctx;
+  for (int k = 0; k < c->nfilter; k++) {
+    int l = c->filter_leaves[k];
+    if (strcmp(c->f->leaves[l].name, column) != 0) continue;
+    uint32_t p = c->cur[k];
+    const pq_column_index *ci = &c->ci[k];
+    const pq_offset_index *oi = &c->oi[k];
+    int64_t first = oi->page_locations[p].first_row_index;
+    int64_t next = p + 1 < oi->num_pages ? oi->page_locations[p + 1].first_row_index : c->rg_rows;
+    int64_t nc = ci->has_null_counts ? ci->null_counts[p] : -1;
+    if (ci->null_pages[p]) {
+      memset(out, 0, sizeof *out);
+      out->type = c->f->leaves[l].type;
+      out->unit = c->f->leaves[l].frame_unit;
+      out->null_count = next - first;
+      out->num_values = next - first;
+      return 1;
+    }
+    pq_stats_decode(&c->f->leaves[l], &ci->min_values[p], &ci->max_values[p], nc, next - first, out);
+    return 1;
+  }
+  return 0;
+}
+
+static int load_page_index(ps_parquet_file *f, const pq_column_chunk *cc, pq_column_index *ci, pq_offset_index *oi) {
+  if (!cc->has_column_index || !cc->has_offset_index) return 0;
+  if (cc->column_index_offset < 4 || cc->column_index_length <= 0 || cc->column_index_offset > f->size ||
+      cc->column_index_length > f->size - cc->column_index_offset)
+    return 0;
+  if (cc->offset_index_offset < 4 || cc->offset_index_length <= 0 || cc->offset_index_offset > f->size ||
+      cc->offset_index_length > f->size - cc->offset_index_offset)
+    return 0;
+  if (pq_parse_column_index(f->map + cc->column_index_offset, (size_t)cc->column_index_length, ci) < 0) return 0;
+  if (pq_parse_offset_index(f->map + cc->offset_index_offset, (size_t)cc->offset_index_length, oi) < 0) {
+    pq_column_index_free(ci);
+    return 0;
+  }
+  if (ci->num_pages != oi->num_pages || oi->num_pages == 0 || oi->page_locations[0].first_row_index != 0) {
+    pq_column_index_free(ci);
+    pq_offset_index_free(oi);
+    return 0;
+  }
+  for (uint32_t p = 1; p < oi->num_pages; p++)
+    if (oi->page_locations[p].first_row_index <= oi->page_locations[p - 1].first_row_index) {
+      pq_column_index_free(ci);
+      pq_offset_index_free(oi);
+      return 0;
+    }
+  return 1;
+}
+
+static int add_range(rg_plan *p, int *cap, int64_t b, int64_t e) {
+  if (p->nranges && p->ranges[p->nranges - 1].end == b) {
+    p->ranges[p->nranges - 1].end = e;
+  } else {
+    if (p->nranges == *cap) {
+      int nc = *cap ? *cap * 2 : 4;
+      pq_row_range *r = ps__realloc(p->ranges, (size_t)nc * sizeof *r);
+      if (!r) return PS_NOMEM();
+      p->ranges = r;
+      *cap = nc;
+    }
+    p->ranges[p->nranges++] = (pq_row_range){b, e};
+  }
+  p->rows += e - b;
+  return PS_OK;
+}
+
+/* Row ranges of a row group that may match, from the page indexes of the
+ * filter columns. Without usable page indexes: the whole row group. */
+static int plan_pages(ps_parquet_file *f, const ps_expr *filter, const int *fl, int nf, int rg, rg_plan *plan,
+                      ps_read_stats *rs) {
+  const pq_row_group *g = &f->meta.row_groups[rg];
+  int cap = 0;
+  if (!filter || nf == 0) return add_range(plan, &cap, 0, g->num_rows);
+  pq_column_index *ci = ps__calloc((size_t)nf, sizeof *ci);
+  pq_offset_index *oi = ps__calloc((size_t)nf, sizeof *oi);
+  uint32_t *cur = ps__calloc((size_t)nf, sizeof *cur);
+  int rc = PS_OK, loaded = 0;
+  if (!ci || !oi || !cur) {
+    rc = PS_NOMEM();
+    goto out;
+  }
+  for (; loaded < nf; loaded++)
+    if (!load_page_index(f, &g->columns[fl[loaded]], &ci[loaded], &oi[loaded])) break;
+  if (loaded < nf) {
+    rc = add_range(plan, &cap, 0, g->num_rows);
+    goto out;
+  }
+  page_stats_ctx pc = {f, nf, fl, ci, oi, cur, g->num_rows};
+  int64_t b = 0;
+  while (b < g->num_rows) {
+    /* the segment ends at the next page boundary of any filter column */
+    int64_t e = g->num_rows;
+    for (int k = 0; k < nf; k++) {
+      while (cur[k] + 1 < oi[k].num_pages && oi[k].page_locations[cur[k] + 1].first_row_index <= b) cur[k]++;
+      if (cur[k] + 1 < oi[k].num_pages && oi[k].page_locations[cur[k] + 1].first_row_index < e)
+        e = oi[k].page_locations[cur[k] + 1].first_row_index;
+    }
+    int m = ps__expr_may_match(filter, page_stats, &pc);
+    if (m < 0) {
+      rc = m;
+      goto out;
+    }
+    if (m) PS_CHECK(add_range(plan, &cap, b, e));
+    b = e;
+  }
+  (void)rs;
+out:
+  for (int k = 0; k < loaded && k < nf; k++) {
+    pq_column_index_free(&ci[k]);
+    pq_offset_index_free(&oi[k]);
+  }
+  ps__free_mem(ci);
+  ps__free_mem(oi);
+  ps__free_mem(cur);
+  return rc;
+fail:
+  goto out;
+}
+
+/* ---- decoding tasks ---- */
+
+static int decode_task(void *vctx, int t) {
+  read_ctx *c = vctx;
+  int pi = t / c->nleaves, li = t % c->nleaves;
+  rg_plan *plan = &c->plans[pi];
+  ps_parquet_file *f = c->f;
+  int leaf = c->leaves[li];
+  const pq_leaf *lf = &f->leaves[leaf];
+  const pq_column_chunk *cc = &f->meta.row_groups[plan->rg].columns[leaf];
+  int64_t start, len;
+  pq_chunk_range(&cc->meta_data, &start, &len);
+  pq_offset_index oi;
+  pq_column_index ci;
+  int have_oi = 0;
+  if (plan->nranges > 1 || plan->rows < f->meta.row_groups[plan->rg].num_rows) {
+    memset(&oi, 0, sizeof oi);
+    memset(&ci, 0, sizeof ci);
+    if (cc->has_offset_index && cc->offset_index_offset >= 4 && cc->offset_index_length > 0 &&
+        cc->offset_index_offset <= f->size && cc->offset_index_length <= f->size - cc->offset_index_offset &&
+        pq_parse_offset_index(f->map + cc->offset_index_offset, (size_t)cc->offset_index_length, &oi) == PS_OK)
+      have_oi = 1;
+  }
+  pq_chunk_source src = {f->path, lf->name, lf, &cc->meta_data, f->map + start, (size_t)len,
+                         f->meta.row_groups[plan->rg].num_rows, have_oi ? &oi : NULL, start};
+  pq_sink sink;
+  memset(&sink, 0, sizeof sink);
+  int rc = PS_OK;
+  if (lf->optional) {
+    c->vbits[t] = ps__calloc((size_t)(plan->rows + 7) / 8 + 1, 1);
+    if (!c->vbits[t]) {
+      rc = PS_NOMEM();
+      goto out;
+    }
+    sink.validity = c->vbits[t];
+  }
+  if (c->local[t]) {
+    sink.col = c->local[t];
+    sink.row = 0;
+  } else {
+    sink.col = c->out->cols[li];
+    sink.row = plan->out_offset;
+  }
+  rc = pq_decode_chunk(&src, plan->ranges, plan->nranges, &sink, &c->dstats[t]);
+  c->nulls[t] = sink.nulls;
+  if (rc == PS_OK && c->local[t] && !ps_is_string_type(sink.col->type)) sink.col->length = plan->rows;
+out:
+  if (have_oi) pq_offset_index_free(&oi);
+  return rc;
+}
+
+/* Copy n validity bits from src (bit 0) to dst at bit offset `at`. */
+static void copy_bits(uint8_t *dst, int64_t at, const uint8_t *src, int64_t n) {
+  if ((at & 7) == 0) {
+    memcpy(dst + (at >> 3), src, (size_t)(n >> 3));
+    for (int64_t i = n & ~(int64_t)7; i < n; i++)
+      if (ps_bit_get(src, i)) ps_bit_set(dst, at + i);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++)
+    if (ps_bit_get(src, i)) ps_bit_set(dst, at + i);
+}
+
+static int add_output_columns(ps_parquet_file *f, read_ctx *c, ps_frame *out) {
+  for (int i = 0; i < c->nout; i++) {
+    const pq_leaf *lf = &f->leaves[c->leaves[i]];
+    ps_column *col;
+    PS_TRY(ps_frame_add_column(out, lf->name, lf->type, lf->frame_unit, lf->tz, &col));
+    col->nullable = lf->optional;
+    if (c->leaves[i] == f->index_leaf) out->index = i;
+  }
+  return PS_OK;
+}
+
+static int read_unfiltered(read_ctx *c, int64_t total) {
+  ps_parquet_file *f = c->f;
+  ps_frame *out = c->out;
+  int ntasks = c->nplans * c->nleaves;
+  for (int i = 0; i < c->nout; i++) {
+    ps_column *col = out->cols[i];
+    if (!ps_is_string_type(col->type)) PS_TRY(ps__column_reserve(col, total));
+  }
+  for (int t = 0; t < ntasks; t++) {
+    ps_column *oc = out->cols[t % c->nleaves];
+    if (ps_is_string_type(oc->type)) {
+      PS_TRY(ps__column_new(oc->name, oc->type, oc->unit, NULL, &c->local[t]));
+      c->local[t]->nullable = 1;
+    }
+  }
+  PS_TRY(ps_parallel_for(ntasks, c->opt->threads, decode_task, c));
+  /* stitch: strings and validity come from per-task pieces */
+  for (int i = 0; i < c->nout; i++) {
+    ps_column *col = out->cols[i];
+    int64_t nulls = 0;
+    for (int p = 0; p < c->nplans; p++) nulls += c->nulls[p * c->nleaves + i];
+    if (ps_is_string_type(col->type)) {
+      for (int p = 0; p < c->nplans; p++) {
+        ps_column *lc = c->local[p * c->nleaves + i];
+        PS_TRY(ps_column_append_values(col, lc->values, lc->bytes, NULL, lc->length));
+      }
+    } else {
+      col->length = total;
+    }
+    if (nulls) {
+      PS_TRY(ps__column_reserve(col, total));
+      col->validity = ps__calloc((size_t)(col->capacity + 7) / 8 + 1, 1);
+      if (!col->validity) return PS_NOMEM();
+      for (int p = 0; p < c->nplans; p++)
+        copy_bits(col->validity, c->plans[p].out_offset, c->vbits[p * c->nleaves + i], c->plans[p].rows);
+      col->null_count = nulls;
+    }
+  }
+  out->nrows = total;
+  (void)f;
+  return PS_OK;
+}
+
+static int read_filtered(read_ctx *c, const ps_expr *filter) {
+  ps_frame *out = c->out;
+  int ntasks = c->nplans * c->nleaves;
+  int rc = PS_OK;
+  for (int t = 0; t < ntasks; t++) {
+    const pq_leaf *lf = &c->f->leaves[c->leaves[t % c->nleaves]];
+    PS_TRY(ps__column_new(lf->name, lf->type, lf->frame_unit, lf->tz, &c->local[t]));
+    if (!ps_is_string_type(lf->type)) PS_TRY(ps__column_reserve(c->local[t], c->plans[t / c->nleaves].rows));
+  }
+  PS_TRY(ps_parallel_for(ntasks, c->opt->threads, decode_task, c));
+  int64_t skip = c->opt->offset > 0 ? c->opt->offset : 0;
+  int64_t want = c->opt->limit > 0 ? c->opt->limit : INT64_MAX;
+  uint8_t *sel = NULL;
+  for (int p = 0; p < c->nplans && want > 0; p++) {
+    /* assemble the row group's columns into a frame (validity attached) */
+    ps_frame *rf;
+    PS_TRY(ps_frame_new(&rf));
+    for (int i = 0; i < c->nleaves; i++) {
+      int t = p * c->nleaves + i;
+      ps_column *lc = c->local[t];
+      c->local[t] = NULL;
+      lc->length = c->plans[p].rows;
+      if (c->vbits[t] && c->nulls[t]) {
+        PS_CHECK(ps__column_reserve(lc, lc->length));
+        uint8_t *v = ps__calloc((size_t)(lc->capacity + 7) / 8 + 1, 1);
+        if (!v) { rc = PS_NOMEM(); ps__column_free(lc); goto fail; }
+        memcpy(v, c->vbits[t], (size_t)(lc->length + 7) / 8);
+        lc->validity = v;
+        lc->null_count = c->nulls[t];
+      }
+      if ((rc = ps__frame_adopt_column(rf, lc)) < 0) goto fail;
+    }
+    rf->nrows = c->plans[p].rows;
+    sel = ps__realloc(sel, (size_t)rf->nrows + 1);
+    if (!sel) { rc = PS_NOMEM(); goto fail; }
+    if ((rc = ps__expr_eval(filter, rf, sel)) < 0) goto fail;
+    /* offset / limit over the matching rows */
+    for (int64_t r = 0; r < rf->nrows; r++) {
+      if (!sel[r]) continue;
+      if (skip > 0) { sel[r] = 0; skip--; continue; }
+      if (want == 0) { sel[r] = 0; continue; }
+      want--;
+    }
+    for (int i = 0; i < c->nout; i++)
+      if ((rc = ps__column_append_selected(out->cols[i], rf->cols[i], sel, rf->nrows)) < 0) goto fail;
+    ps_frame_free(rf);
+    continue;
+  fail:
+    ps_frame_free(rf);
+    ps__free_mem(sel);
+    return rc;
+  }
+  ps__free_mem(sel);
+  out->nrows = out->ncols ? out->cols[0]->length : 0;
+  return PS_OK;
+}
+
+int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **out) {
+  if (!f || !out) return ps__error(PS_ERR_INVALID, "ps_parquet_read: NULL argument");
+  *out = NULL;
+  ps_read_options defaults;
+  memset(&defaults, 0, sizeof defaults);
+  if (!opt) opt = &defaults;
+  if (opt->offset < 0 || opt->limit < 0) return ps__error(PS_ERR_INVALID, "%s: negative offset or limit", f->path);
+  read_ctx c;
+  memset(&c, 0, sizeof c);
+  c.f = f;
+  c.opt = opt;
+  int rc = PS_OK;
+  ps_frame *schema = NULL;
+  const char **fnames = NULL;
+  size_t nfn = 0;
+  int *filter_leaves = NULL;
+  int nfilter = 0;
+  c.leaves = ps__calloc((size_t)f->nleaves * 2 + 2, sizeof *c.leaves);
+  if (!c.leaves) return PS_NOMEM();
+  /* projection */
+  if (opt->columns) {
+    for (size_t i = 0; i < opt->num_columns; i++) {
+      int l = opt->columns[i] ? leaf_by_name(f, opt->columns[i]) : -1;
+      if (l < 0) {
+        rc = ps__error(PS_ERR_NOT_FOUND, "%s: no column named '%s'", f->path, opt->columns[i] ? opt->columns[i] : "(null)");
+        goto done;
+      }
+      int dup = 0;
+      for (int k = 0; k < c.nout; k++) dup |= c.leaves[k] == l;
+      if (!dup) c.leaves[c.nout++] = l;
+    }
+    if (f->index_leaf >= 0 && !opt->no_index) {
+      int have = 0;
+      for (int k = 0; k < c.nout; k++) have |= c.leaves[k] == f->index_leaf;
+      if (!have) c.leaves[c.nout++] = f->index_leaf;
+    }
+  } else {
+    for (int i = 0; i < f->nleaves; i++)
+      if (!(opt->no_index && i == f->index_leaf)) c.leaves[c.nout++] = i;
+  }
+  c.nleaves = c.nout;
+  /* filter columns */
+  if (opt->filter) {
+    PS_CHECK(ps_parquet_schema(f, &schema));
+    if ((rc = ps__expr_bind_check(opt->filter, schema)) < 0) {
+      rc = ps__error_prefix(rc, "%s", f->path);
+      goto done;
+    }
+    PS_CHECK(ps__expr_columns(opt->filter, &fnames, &nfn));
+    filter_leaves = ps__calloc(nfn + 1, sizeof *filter_leaves);
+    if (!filter_leaves) {
+      rc = PS_NOMEM();
+      goto done;
+    }
+    for (size_t i = 0; i < nfn; i++) {
+      int l = leaf_by_name(f, fnames[i]);
+      filter_leaves[nfilter++] = l;
+      int have = 0;
+      for (int k = 0; k < c.nleaves; k++) have |= c.leaves[k] == l;
+      if (!have) c.leaves[c.nleaves++] = l;
+    }
+  }
+  /* plan row groups */
+  c.plans = ps__calloc((size_t)f->meta.num_row_groups + 1, sizeof *c.plans);
+  if (!c.plans) {
+    rc = PS_NOMEM();
+    goto done;
+  }
+  int64_t row_base = 0, total = 0;
+  int64_t lo = opt->offset, hi = opt->limit > 0 ? opt->offset + opt->limit : INT64_MAX;
+  if (opt->limit > 0 && opt->offset > INT64_MAX - opt->limit) hi = INT64_MAX;
+  if (opt->stats) memset(opt->stats, 0, sizeof *opt->stats);
+  for (uint32_t r = 0; r < f->meta.num_row_groups; r++) {
+    const pq_row_group *g = &f->meta.row_groups[r];
+    int64_t n = g->num_rows;
+    if (opt->stats) opt->stats->row_groups_total++;
+    if (n == 0) continue;
+    rg_plan *p = &c.plans[c.nplans];
+    p->rg = (int)r;
+    if (opt->filter) {
+      rg_stats_ctx sc = {f, (int)r};
+      int m = ps__expr_may_match(opt->filter, rg_stats, &sc);
+      if (m < 0) {
+        rc = m;
+        goto done;
+      }
+      if (!m) continue;
+      PS_CHECK(plan_pages(f, opt->filter, filter_leaves, nfilter, (int)r, p, opt->stats));
+      if (p->nranges == 0) continue;
+    } else {
+      /* offset/limit select global rows [lo, hi) */
+      int64_t b = lo > row_base ? lo - row_base : 0, e = hi - row_base < n ? hi - row_base : n;
+      row_base += n;
+      if (b >= n || e <= 0 || e <= b) continue;
+      int cap = 0;
+      PS_CHECK(add_range(p, &cap, b, e));
+    }
+    p->out_offset = total;
+    total += p->rows;
+    c.nplans++;
+  }
+  if (opt->stats) opt->stats->row_groups_read = c.nplans;
+  {
+    int ntasks = c.nplans * c.nleaves;
+    c.local = ps__calloc((size_t)ntasks + 1, sizeof *c.local);
+    c.vbits = ps__calloc((size_t)ntasks + 1, sizeof *c.vbits);
+    c.nulls = ps__calloc((size_t)ntasks + 1, sizeof *c.nulls);
+    c.dstats = ps__calloc((size_t)ntasks + 1, sizeof *c.dstats);
+    if (!c.local || !c.vbits || !c.nulls || !c.dstats) {
+      rc = PS_NOMEM();
+      goto done;
+    }
+    PS_CHECK(ps_frame_new(&c.out));
+    PS_CHECK(add_output_columns(f, &c, c.out));
+    rc = opt->filter ? read_filtered(&c, opt->filter) : read_unfiltered(&c, total);
+    if (rc < 0) goto done;
+    if (opt->stats) {
+      for (int t = 0; t < ntasks; t++) {
+        opt->stats->pages_total += c.dstats[t].pages_total;
+        opt->stats->pages_read += c.dstats[t].pages_read;
+        opt->stats->bytes_read += c.dstats[t].bytes_read;
+      }
+    }
+    *out = c.out;
+    c.out = NULL;
+    for (int t = 0; t < ntasks; t++) {
+      ps__column_free(c.local[t]);
+      ps__free_mem(c.vbits[t]);
+    }
+  }
+done:
+fail:
+  if (rc < 0 && c.local) {
+    for (int t = 0; t < c.nplans * c.nleaves; t++) {
+      ps__column_free(c.local[t]);
+      ps__free_mem(c.vbits[t]);
+    }
+  }
+  if (rc < 0) {
+    ps__error_copy(f->errmsg, sizeof f->errmsg);
+  }
+  ps_frame_free(c.out);
+  ps__free_mem(c.local);
+  ps__free_mem(c.vbits);
+  ps__free_mem(c.nulls);
+  ps__free_mem(c.dstats);
+  if (c.plans)
+    for (int i = 0; i < (int)f->meta.num_row_groups; i++) ps__free_mem(c.plans[i].ranges);
+  ps__free_mem(c.plans);
+  ps__free_mem(c.leaves);
+  ps__free_mem(filter_leaves);
+  free(fnames);
+  ps_frame_free(schema);
+  return rc;
+}
+
+int ps_parquet_read_file(const char *path, const ps_read_options *opt, ps_frame **out) {
+  ps_parquet_file *f;
+  PS_TRY(ps_parquet_open(path, &f));
+  int rc = ps_parquet_read(f, opt, out);
+  ps_parquet_close(f);
+  return rc;
+}
