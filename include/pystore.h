@@ -381,16 +381,225 @@ typedef struct ps_csv_options {
   const char *index;       /* column to mark as the index; NULL = none */
   int no_header;           /* 1 = first line is data; columns named c0, c1, ... */
   /* Type inference over the whole file: int64, float64, bool (true/false),
-   * timestamp (ISO-8601; a zone offset or 'Z' makes it UTC-adjusted, ns
-   * unit), else string. An empty unquoted field is null; a quoted empty
-   * field "" is an empty string. */
+   * timestamp (ISO-8601; every value with a zone offset or 'Z' makes it
+   * UTC-adjusted with tz "UTC", none makes it naive, a mix is string; ns
+   * unit), else string. An integer outside int64 keeps the column string
+   * (never rounded). An empty unquoted field is null; any quoted field is
+   * text, so "" is an empty string and "12" makes its column string.
+   * Unquoted fields are not trimmed. An empty header name becomes
+   * "Unnamed: N" (as pandas); duplicate names are PS_ERR_PARSE. Errors name
+   * the file, line and column. */
 } ps_csv_options;
 
 PS_EXTERN int ps_csv_read_file(const char *path, const ps_csv_options *opt, ps_frame **out);
-/* Write `frame` as CSV (header line, then rows). Nulls are empty fields,
- * empty strings are "". Timestamps are ISO-8601 with all nanosecond digits
- * needed, and the zone offset for zoned columns. Floats round-trip exactly. */
+/* Write `frame` as CSV (header line, then rows); `path` "-" is standard
+ * output. Nulls are empty fields; every string value is quoted (so "" is an
+ * empty string and "12" stays text on reading back). Timestamps are
+ * ISO-8601 with the digits the value needs; zoned columns are written in
+ * UTC with a 'Z' (the zone name itself does not survive CSV). Floats use the
+ * shortest text that reads back exactly (nan, inf, -inf, -0.0); binary is
+ * "\x<hex>". A file is written to a temporary name and renamed into place. */
 PS_EXTERN int ps_csv_write_file(const char *path, const ps_frame *frame);
+
+
+/* ========================================================================
+ * Stores: base path -> store -> collection -> item (as PyStore)
+ *
+ * On disk (see docs/store.md):
+ *   <base>/<store>/pystore_metadata.json
+ *   <base>/<store>/<collection>/_snapshots/<snapshot>/<item>/...
+ *   <base>/<store>/<collection>/<item>/part.<N>.parquet     immutable parts
+ *   <base>/<store>/<collection>/<item>/_pystore_manifest.json  the committed set
+ *   <base>/<store>/<collection>/<item>/pystore_metadata.json   user keys + _updated
+ * An item directory is a plain Parquet dataset (DuckDB/Polars/dask read
+ * '<item>/<glob>.parquet', glob = '*'). Writers commit by atomically replacing the manifest
+ * and serialize on an advisory lock; readers never lock and only ever see
+ * committed data. An item without a manifest (written by Python PyStore) is
+ * read from its Parquet files.
+ *
+ * Names of stores, collections, items and snapshots: any UTF-8 string that
+ * is one safe path component (e.g. "AAPL", "^GSPC", "BRK.B", "日経225").
+ * Rejected with PS_ERR_NAME: empty, ".", "..", containing '/' or NUL,
+ * invalid UTF-8, longer than 255 bytes, "_snapshots", or starting with "."
+ * or "__" (reserved for temporary files).
+ *
+ * Name lists (char **) are NULL-terminated, sorted bytewise, owned by the
+ * caller and freed with ps_names_free.
+ * ---------------------------------------------------------------------- */
+typedef struct ps_store ps_store;
+typedef struct ps_collection ps_collection;
+
+typedef struct ps_store_options {
+  const char *base_path; /* NULL = $PYSTORE_PATH, else ~/pystore. A leading
+                            "~/" is expanded; trailing '/' are ignored. */
+  int no_fsync;          /* 1 = do not fsync files/directories on commit
+                            (faster; a power loss may lose recent commits,
+                            a process crash still cannot corrupt an item) */
+  int lock_timeout_ms;   /* how long a writer waits for another writer of
+                            the same item: 0 = forever (default), > 0 = that
+                            many ms, then PS_ERR_LOCKED; < 0 = do not wait */
+  ps_codec codec;        /* codec of new parts; default snappy (as PyStore) */
+} ps_store_options;
+
+PS_EXTERN void ps_names_free(char **names);
+
+/* The base path that `opt` resolves to (see base_path). Caller frees with ps_free. */
+PS_EXTERN int ps_base_path(const ps_store_options *opt, char **out);
+/* Stores under the base path (directories; none if the base does not exist). */
+PS_EXTERN int ps_list_stores(const ps_store_options *opt, char ***out_names);
+/* Remove a store and everything in it. PS_ERR_NOT_FOUND if missing. */
+PS_EXTERN int ps_delete_store(const ps_store_options *opt, const char *name);
+
+/* Open store `name`. With create = 1 the base path and store are created
+ * when missing (with a pystore_metadata.json {"engine":"pyarrow",
+ * "_updated":...}); with create = 0 a missing store is PS_ERR_NOT_FOUND.
+ * `opt` is copied. Free with ps_store_close. */
+PS_EXTERN int ps_store_open(const char *name, const ps_store_options *opt, int create, ps_store **out);
+PS_EXTERN void ps_store_close(ps_store *store);
+/* "<base>/<store>". Borrowed, lives as long as the store handle. */
+PS_EXTERN const char *ps_store_path(const ps_store *store);
+PS_EXTERN const char *ps_store_name(const ps_store *store);
+/* The store's pystore_metadata.json as JSON text ("{}" if absent). Caller frees with ps_free. */
+PS_EXTERN int ps_store_metadata(ps_store *store, char **out_json);
+
+PS_EXTERN int ps_store_list_collections(ps_store *store, char ***out_names);
+/* Remove a collection with its items and snapshots. PS_ERR_NOT_FOUND if missing. */
+PS_EXTERN int ps_store_delete_collection(ps_store *store, const char *name);
+
+/* Open collection `name` of `store`. create = 1 creates it (with its
+ * _snapshots directory) when missing; create = 0 makes a missing collection
+ * PS_ERR_NOT_FOUND. The handle borrows `store`, which must outlive it.
+ * Free with ps_collection_close. */
+PS_EXTERN int ps_collection_open(ps_store *store, const char *name, int create, ps_collection **out);
+PS_EXTERN void ps_collection_close(ps_collection *coll);
+/* "<base>/<store>/<collection>". Borrowed. */
+PS_EXTERN const char *ps_collection_path(const ps_collection *coll);
+PS_EXTERN const char *ps_collection_name(const ps_collection *coll);
+
+/* Items of the collection (always a fresh directory scan; temporary and
+ * hidden directories are never listed). With `metadata_filter` (a JSON
+ * object, may be NULL) only items whose metadata has every key of the
+ * filter with an equal value (AND), as PyStore's list_items(**kw). Items
+ * without metadata simply do not match. */
+PS_EXTERN int ps_collection_list_items(ps_collection *coll, const char *metadata_filter, char ***out_names);
+/* 1 if the item exists (live, committed), 0 if not. */
+PS_EXTERN int ps_item_exists(ps_collection *coll, const char *item);
+
+/* How appends and writes treat rows whose index value is already present
+ * (stored, or earlier in the same batch). Rows with equal values at
+ * different index values are never merged. */
+typedef enum ps_duplicates {
+  PS_DUP_KEEP_LAST = 0, /* default: upsert, the newest row wins */
+  PS_DUP_KEEP_FIRST,    /* the stored (or earlier) row wins; the new one is dropped */
+  PS_DUP_ERROR,         /* fail with PS_ERR_DUPLICATE naming the value; nothing is written */
+  PS_DUP_KEEP_ALL       /* keep every row (stable: stored rows first) */
+} ps_duplicates;
+
+/* "keep_last" ... -> enum; PS_ERR_INVALID for an unknown name. */
+PS_EXTERN int ps_duplicates_from_name(const char *name, ps_duplicates *out);
+
+typedef struct ps_item_write_options {
+  int overwrite;             /* 1 = replace an existing item atomically
+                                (its metadata too); 0 = PS_ERR_EXISTS */
+  const char *metadata;      /* JSON object of user metadata; NULL = {} */
+  ps_duplicates duplicates;  /* duplicate index values inside `data` */
+  int64_t part_rows;         /* rows per part file; 0 = about 99 MB of
+                                in-memory data per part (as PyStore) */
+} ps_item_write_options;
+
+/* Write `data` as item `item`. `data` must have an index column (see
+ * ps_frame_set_index) without nulls; rows are stored sorted by the index
+ * (stable). Integer, float, string, date and timestamp indexes work;
+ * timestamps keep their unit and zone. Creating an item is atomic (it
+ * appears complete or not at all). */
+PS_EXTERN int ps_item_write(ps_collection *coll, const char *item, const ps_frame *data,
+                            const ps_item_write_options *opt);
+
+typedef struct ps_append_options {
+  ps_duplicates duplicates; /* default keep_last (upsert) */
+  int create;               /* 1 = a missing item is created (as write);
+                               0 = PS_ERR_NOT_FOUND */
+  int widen;                /* 1 = accept int8/16/32 -> int64 and float32 ->
+                                float64 columns in `data` where the item is
+                                wider (values converted losslessly) */
+  int64_t part_rows;        /* as in ps_item_write_options */
+} ps_append_options;
+
+/* Merge the rows of `data` into the item by index: the item stays sorted
+ * whatever order rows arrive in. Columns must match the item's (names,
+ * types, units, zones; order may differ) else PS_ERR_SCHEMA naming the
+ * column and both types. Rows after the stored range only add a part;
+ * rows that overlap stored parts rewrite only those parts. All-or-nothing:
+ * on any error the item is unchanged. User metadata is kept, _updated is
+ * refreshed. An empty `data` is a no-op. */
+PS_EXTERN int ps_item_append(ps_collection *coll, const char *item, const ps_frame *data,
+                             const ps_append_options *opt);
+
+typedef struct ps_item_read_options {
+  const char *const *columns; /* NULL = all; the index is always included */
+  size_t num_columns;
+  const ps_expr *filter;      /* row filter (NULL = all rows) */
+  const char *start;          /* inclusive lower bound on the index: ISO-8601
+                                 for date/timestamp indexes, a number for
+                                 numeric ones, text for string ones; NULL = none */
+  const char *end;            /* inclusive upper bound; NULL = none */
+  int64_t limit;              /* at most this many rows (the first ones); 0 = all */
+  const char *snapshot;       /* read the item as of this snapshot; NULL = live */
+  int threads;                /* decoder threads per part; 0 = number of cores */
+  ps_read_stats *stats;       /* if non-NULL: totals over the parts read */
+  int64_t *parts_read;        /* if non-NULL: number of part files opened */
+} ps_item_read_options;
+
+/* Read the committed item. Only parts whose index range can match the
+ * start/end/filter are opened; inside them row groups and pages are pruned.
+ * Free *out with ps_frame_free. */
+PS_EXTERN int ps_item_read(ps_collection *coll, const char *item, const ps_item_read_options *opt, ps_frame **out);
+/* First / last n rows (n <= 0: 5, as PyStore); only the parts that hold
+ * them are read. `snapshot` may be NULL. Free *out with ps_frame_free. */
+PS_EXTERN int ps_item_head(ps_collection *coll, const char *item, int64_t n, const char *snapshot, ps_frame **out);
+PS_EXTERN int ps_item_tail(ps_collection *coll, const char *item, int64_t n, const char *snapshot, ps_frame **out);
+
+typedef struct ps_item_info {
+  int64_t num_rows;
+  int64_t num_parts;
+  int64_t version;   /* commit number (0 for an item without manifest) */
+  int has_manifest;  /* 0 = legacy (Python PyStore) item */
+} ps_item_info;
+/* Row count etc. from the manifest, without reading data. */
+PS_EXTERN int ps_item_info_get(ps_collection *coll, const char *item, const char *snapshot, ps_item_info *out);
+/* The item's columns as an empty frame (index marked). Free with ps_frame_free. */
+PS_EXTERN int ps_item_schema(ps_collection *coll, const char *item, const char *snapshot, ps_frame **out);
+
+/* The item's metadata (user keys + "_updated") as JSON text; "{}" if none.
+ * Caller frees with ps_free. */
+PS_EXTERN int ps_item_metadata(ps_collection *coll, const char *item, const char *snapshot, char **out_json);
+/* Replace the item's user metadata with `json` (an object); _updated is set. */
+PS_EXTERN int ps_item_set_metadata(ps_collection *coll, const char *item, const char *json);
+/* Remove an item (atomically disappears, then its files are removed). */
+PS_EXTERN int ps_item_delete(ps_collection *coll, const char *item);
+
+/* Merge runs of adjacent small parts (under half of part_rows rows each)
+ * into parts of about part_rows rows (0 = about 99 MB of in-memory data),
+ * in one atomic commit; other parts are not touched. Appends after the
+ * stored range add one part each without reading old data, so an item fed
+ * by many small appends should be compacted now and then. A PyStore item
+ * without a manifest is brought under one. *out_parts (may be NULL) gets
+ * the part count afterwards. */
+PS_EXTERN int ps_item_compact(ps_collection *coll, const char *item, int64_t part_rows, int64_t *out_parts);
+
+/* Snapshots of a whole collection (hard links of the committed parts; O(files)).
+ * `name` is sanitised as PyStore does (only ASCII letters/digits, non-ASCII
+ * UTF-8, '.', '_' are kept); NULL = microseconds since the epoch. The name
+ * used is returned in *out_name (may be NULL; caller frees with ps_free).
+ * PS_ERR_EXISTS if a snapshot of that name exists. */
+PS_EXTERN int ps_snapshot_create(ps_collection *coll, const char *name, char **out_name);
+PS_EXTERN int ps_snapshot_list(ps_collection *coll, char ***out_names);
+/* PS_ERR_NOT_FOUND if missing. */
+PS_EXTERN int ps_snapshot_delete(ps_collection *coll, const char *name);
+PS_EXTERN int ps_snapshot_delete_all(ps_collection *coll);
+/* Make live item `item` equal to its state in `snapshot` (data and
+ * metadata), atomically; creates the item if it was deleted since. */
+PS_EXTERN int ps_snapshot_restore(ps_collection *coll, const char *snapshot, const char *item);
 
 #ifdef __cplusplus
 }

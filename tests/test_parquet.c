@@ -334,6 +334,9 @@ static void test_projection_filter_pruning(void) {
   ASSERT_OK(ps_parquet_read_file(path, &ro, &g));
   ASSERT_EQ_INT(ps_frame_num_rows(g), 100);
   ASSERT_EQ_INT(st.row_groups_read, 1);
+  if (!(st.pages_read < st.pages_total))
+    fprintf(stderr, "pages %lld/%lld rg %lld/%lld\n", (long long)st.pages_read, (long long)st.pages_total,
+            (long long)st.row_groups_read, (long long)st.row_groups_total);
   ASSERT(st.pages_read < st.pages_total);
   ps_frame *want;
   ASSERT_OK(ps_frame_filter(f, e, &want));
@@ -342,7 +345,7 @@ static void test_projection_filter_pruning(void) {
   ps_frame_free(g);
   ps_expr_free(e);
   /* a filter on values + nulls + strings gives exactly what ps_frame_filter gives */
-  const char *filters[] = {"i32 > 5000 and s in ('alpha', '')", "f64 != f64 or f64 is null", "s == ''",
+  const char *filters[] = {"i32 > 5000 and s in ('alpha', '')", "f64 != 0.5 or f64 is null", "s == ''",
                            "u64 >= 18446744073709551615", "i8 < -100 or (b == true and d >= '1970-01-01')",
                            "ts_ms < '1969-12-01T00:00:00'", "not (i16 > 0)"};
   for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++) {

@@ -30,12 +30,12 @@ void ps_parquet_close(ps_parquet_file *f) {
   if (!f) return;
   if (f->map && f->owns_map) munmap((void *)f->map, (size_t)f->size);
   if (f->fd >= 0) close(f->fd);
-  pq_file_meta_free(&f->meta);
   for (int i = 0; f->leaves && i < f->nleaves; i++) pq_leaf_clear(&f->leaves[i]);
   ps__free_mem(f->leaves);
   if (f->kv_values)
     for (uint32_t i = 0; i < f->meta.num_kv; i++) ps__free_mem(f->kv_values[i]);
   ps__free_mem(f->kv_values);
+  pq_file_meta_free(&f->meta); /* last: num_kv above comes from it */
   ps__free_mem(f->footer);
   ps__free_mem(f->path);
   ps__free_mem(f);

@@ -245,12 +245,10 @@ static int decode_byte_array_values(dec_ctx *c, int encoding, const uint8_t *p, 
     int64_t total = 0;
     for (int64_t i = 0; i < n; i++) total += doff[idx[i] + 1] - doff[idx[i]];
     PS_TRY(ps__column_reserve_bytes(col, total));
-    char *dst = col->bytes + col->bytes_len;
     int64_t pos = col->bytes_len;
     for (int64_t i = 0; i < n; i++) {
       int64_t s = doff[idx[i]], l = doff[idx[i] + 1] - s;
-      memcpy(dst, c->dict->bytes + s, (size_t)l);
-      dst += l;
+      if (l) memcpy(col->bytes + pos, c->dict->bytes + s, (size_t)l); /* bytes may be NULL when all are empty */
       pos += l;
       off[i + 1] = pos;
     }
@@ -687,6 +685,8 @@ int pq_decode_chunk(const pq_chunk_source *src, const pq_row_range *ranges, int 
     p = next;
   }
   if (ri < nranges) rc = corrupt(&c, "column chunk holds %lld rows, row group says %lld", (long long)row, (long long)src->num_rows);
+  /* pages after the last wanted range were never visited: count them as skipped */
+  if (stats && oi && oi_next < oi->num_pages) stats->pages_total += oi->num_pages - oi_next;
 out:
   if (stats) stats->bytes_read += c.bytes_read;
   ctx_free(&c);

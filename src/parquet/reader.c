@@ -68,6 +68,7 @@ typedef struct page_stats_ctx {
   pq_offset_index *oi;
   uint32_t *cur; /* current page per filter column */
   int64_t rg_rows;
+  int rg;
 } page_stats_ctx;
 
 static int page_stats(void *vctx, const char *column, ps_col_stats *out) {
@@ -81,6 +82,19 @@ static int page_stats(void *vctx, const char *column, ps_col_stats *out) {
     int64_t first = oi->page_locations[p].first_row_index;
     int64_t next = p + 1 < oi->num_pages ? oi->page_locations[p + 1].first_row_index : c->rg_rows;
     int64_t nc = ci->has_null_counts ? ci->null_counts[p] : -1;
+    /* Some writers (Polars) flag a page as all-null when they merely have no
+     * min/max for it (NaN). Believe the flag only if the counts agree. */
+    const pq_column_meta *cm = &c->f->meta.row_groups[c->rg].columns[l].meta_data;
+    int64_t chunk_nulls = cm->has_statistics && cm->statistics.has_null_count ? cm->statistics.null_count : -1;
+    int believable = (nc < 0 || nc >= next - first) && (chunk_nulls < 0 || chunk_nulls >= next - first);
+    if (ci->null_pages[p] && !believable) {
+      memset(out, 0, sizeof *out);
+      out->type = c->f->leaves[l].type;
+      out->unit = c->f->leaves[l].frame_unit;
+      out->null_count = nc;
+      out->num_values = next - first;
+      return 1;
+    }
     if (ci->null_pages[p]) {
       memset(out, 0, sizeof *out);
       out->type = c->f->leaves[l].type;
@@ -160,7 +174,7 @@ static int plan_pages(ps_parquet_file *f, const ps_expr *filter, const int *fl, 
     rc = add_range(plan, &cap, 0, g->num_rows);
     goto out;
   }
-  page_stats_ctx pc = {f, nf, fl, ci, oi, cur, g->num_rows};
+  page_stats_ctx pc = {f, nf, fl, ci, oi, cur, g->num_rows, rg};
   int64_t b = 0;
   while (b < g->num_rows) {
     /* the segment ends at the next page boundary of any filter column */

@@ -408,6 +408,11 @@ static int write_footer(ps_parquet_writer *w) {
       cc->has_meta_data = 1;
       cc->meta_data = ch->meta;
       fix_stat_ptrs(&cc->meta_data.statistics, ch->arena.data);
+      /* the chunk's path pointed into the batch, which may be gone: use the
+       * writer's own schema copy, alive until the writer is freed */
+      ch->path.ptr = (const uint8_t *)w->schema->cols[c]->name;
+      ch->path.len = (uint32_t)strlen(w->schema->cols[c]->name);
+      cc->meta_data.path = &ch->path;
       if (w->page_index) {
         size_t idx = (size_t)r * w->ncols + c;
         cc->has_column_index = 1;

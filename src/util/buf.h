@@ -31,7 +31,7 @@ static inline void ps_buf_clear(ps_buf *b) { b->len = 0; }
 
 /* Fast path for append when room was reserved. */
 static inline void ps_buf_append_unchecked(ps_buf *b, const void *p, size_t n) {
-  memcpy(b->data + b->len, p, n);
+  if (n) memcpy(b->data + b->len, p, n); /* p may be NULL when n == 0 */
   b->len += n;
 }
 
