@@ -1,5 +1,5 @@
-/* pystore demo: minute bars for a few symbols written to Parquet, inspected,
- * then read back by column and by date range, with timings. */
+/* pystore demo: minute bars for a few symbols written as items of a store,
+ * a daily append, a snapshot, and a date-range read of two columns. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +39,7 @@ static ps_frame *minute_bars(const char *symbol, int days, unsigned seed) {
   for (int d = 0; d < days; d++) {
     for (int m = 0; m < 390; m++) {
       seed = seed * 1103515245u + 12345u;
-      double r = ((seed >> 8) % 2001 - 1000) / 100000.0;
+      double r = ((int)((seed >> 8) % 2001) - 1000) / 100000.0;
       double open = price, close = price * (1 + r);
       check(ps_column_append_int(ts, start + d * day_ns + m * 60000000000LL), "ts");
       check(ps_column_append_double(o, open), "open");
@@ -56,55 +56,92 @@ static ps_frame *minute_bars(const char *symbol, int days, unsigned seed) {
   return f;
 }
 
-int main(void) {
-  const char *base = getenv("PYSTORE_PATH");
-  char dir[1024];
-  if (base && *base)
-    snprintf(dir, sizeof dir, "%s/demo", base);
-  else
-    snprintf(dir, sizeof dir, "%s/pystore/demo", getenv("HOME") ? getenv("HOME") : ".");
-  char parent[1024];
-  snprintf(parent, sizeof parent, "%.*s", (int)(strrchr(dir, '/') - dir), dir);
-  mkdir(parent, 0755);
-  if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-    fprintf(stderr, "demo: cannot create %s: %s\n", dir, strerror(errno));
-    return 1;
+/* One day of bars starting `day` days after the first, for appends. */
+static ps_frame *day_slice(const ps_frame *all, int day) {
+  ps_frame *f;
+  check(ps_frame_new(&f), "frame");
+  for (int c = 0; c < ps_frame_num_columns(all); c++) {
+    ps_column *src = ps_frame_column(all, c);
+    ps_column *dst;
+    check(ps_frame_add_column(f, ps_column_name(src), ps_column_type(src), ps_column_unit(src), ps_column_tz(src), &dst),
+          "column");
+    const char *vals = ps_column_values(src);
+    check(ps_column_append_values(dst, vals + (size_t)day * 390 * 8, NULL, NULL, 390), "slice");
   }
-  printf("pystore %s demo — files in %s\n\n", ps_version_string(), dir);
+  check(ps_frame_set_index(f, "Date"), "index");
+  check(ps_frame_validate(f), "validate");
+  return f;
+}
+
+int main(void) {
+  ps_store_options so = {0}; /* base path: $PYSTORE_PATH, else ~/pystore */
+  ps_store *store;
+  ps_collection *coll;
+  check(ps_store_open("demo", &so, 1, &store), "open store 'demo'");
+  check(ps_collection_open(store, "NASDAQ", 1, &coll), "open collection 'NASDAQ'");
+  printf("pystore %s demo — store %s, collection NASDAQ\n\n", ps_version_string(), ps_store_path(store));
+
   const char *symbols[] = {"AAPL", "MSFT", "^GSPC", "BRK.B", "7203.T"};
   const int days = 250;
+  ps_frame *aapl_next = NULL;
   for (int i = 0; i < 5; i++) {
-    ps_frame *f = minute_bars(symbols[i], days, 42u + (unsigned)i);
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s.parquet", dir, symbols[i]);
+    ps_frame *f = minute_bars(symbols[i], days + 1, 42u + (unsigned)i);
+    if (i == 0) aapl_next = day_slice(f, days); /* held back for the append below */
+    ps_frame *head = NULL;
+    ps_frame *g = f;
+    if (i == 0) { /* AAPL: write all but the last day */
+      ps_expr *e;
+      char text[64]; /* an integer compares with a timestamp in its own unit (ns) */
+      snprintf(text, sizeof text, "Date < %lld", 1704205800LL * 1000000000LL + (long long)days * 86400LL * 1000000000LL);
+      check(ps_expr_parse(text, &e), "filter");
+      check(ps_frame_filter(f, e, &head), "filter");
+      ps_expr_free(e);
+      g = head;
+    }
+    char meta[128];
+    snprintf(meta, sizeof meta, "{\"source\": \"demo\", \"asset\": \"%s\"}", i == 2 ? "index" : "equity");
+    ps_item_write_options wo = {.overwrite = 1, .metadata = meta};
     double t0 = now();
-    check(ps_parquet_write(path, f, NULL), path);
+    check(ps_item_write(coll, symbols[i], g, &wo), symbols[i]);
     double t1 = now();
-    struct stat st;
-    stat(path, &st);
-    printf("wrote %-7s %7lld minute bars in %6.1f ms  (%5.2f MB snappy)\n", symbols[i], (long long)ps_frame_num_rows(f),
-           (t1 - t0) * 1e3, st.st_size / 1e6);
+    printf("wrote   %-7s %7lld minute bars in %6.1f ms\n", symbols[i], (long long)ps_frame_num_rows(g), (t1 - t0) * 1e3);
+    ps_frame_free(head);
     ps_frame_free(f);
   }
-  char path[1200];
-  snprintf(path, sizeof path, "%s/AAPL.parquet", dir);
-  ps_parquet_file *pf;
-  check(ps_parquet_open(path, &pf), path);
-  printf("\nAAPL.parquet: %lld rows in %d row groups, index column restored from pandas metadata\n",
-         (long long)ps_parquet_num_rows(pf), ps_parquet_num_row_groups(pf));
 
-  /* two columns for one week of March */
-  ps_expr *e;
-  check(ps_expr_parse("Date >= '2024-03-04T14:30:00Z' and Date < '2024-03-09T00:00:00Z'", &e), "filter");
+  /* the daily append: rows after the stored range only add a part */
+  double t0 = now();
+  check(ps_item_append(coll, "AAPL", aapl_next, NULL), "append AAPL");
+  double t1 = now();
+  ps_item_info info;
+  check(ps_item_info_get(coll, "AAPL", NULL, &info), "info");
+  printf("\nappended %lld bars to AAPL in %.1f ms: now %lld rows in %lld part files (commit %lld)\n",
+         (long long)ps_frame_num_rows(aapl_next), (t1 - t0) * 1e3, (long long)info.num_rows, (long long)info.num_parts,
+         (long long)info.version);
+  /* appending the same day again is an upsert: same index, new values win */
+  check(ps_item_append(coll, "AAPL", aapl_next, NULL), "append AAPL again");
+  check(ps_item_info_get(coll, "AAPL", NULL, &info), "info");
+  printf("appended the same day again (keep_last upsert): still %lld rows\n", (long long)info.num_rows);
+  ps_frame_free(aapl_next);
+
+  char *name;
+  ps_snapshot_delete(coll, "before_march_edit"); /* from an earlier run of the demo, if any */
+  check(ps_snapshot_create(coll, "before_march_edit", &name), "snapshot");
+  printf("snapshot '%s' created (hard links, no data copied)\n", name);
+  ps_free(name);
+
+  /* two columns for one week of March, only the parts and pages needed */
   const char *cols[] = {"close", "volume"};
   ps_read_stats st;
-  ps_read_options ro = {.columns = cols, .num_columns = 2, .filter = e, .stats = &st};
+  int64_t parts = 0;
+  ps_item_read_options ro = {.columns = cols, .num_columns = 2, .start = "2024-03-04T14:30:00Z",
+                             .end = "2024-03-08T23:59:59Z", .stats = &st, .parts_read = &parts};
   ps_frame *week;
-  double t0 = now();
-  check(ps_parquet_read(pf, &ro, &week), "read");
-  double t1 = now();
-  printf("read close+volume for 2024-03-04..08: %lld rows in %.2f ms (row groups %lld/%lld, pages %lld/%lld)\n",
-         (long long)ps_frame_num_rows(week), (t1 - t0) * 1e3, (long long)st.row_groups_read,
+  t0 = now();
+  check(ps_item_read(coll, "AAPL", &ro, &week), "read AAPL");
+  t1 = now();
+  printf("\nread AAPL close+volume 2024-03-04..08: %lld rows in %.2f ms (parts %lld, row groups %lld/%lld, pages %lld/%lld)\n",
+         (long long)ps_frame_num_rows(week), (t1 - t0) * 1e3, (long long)parts, (long long)st.row_groups_read,
          (long long)st.row_groups_total, (long long)st.pages_read, (long long)st.pages_total);
   const double *close = ps_column_values(ps_frame_column_by_name(week, "close"));
   const int64_t *vol = ps_column_values(ps_frame_column_by_name(week, "volume"));
@@ -115,16 +152,27 @@ int main(void) {
   }
   printf("  VWAP that week: %.4f\n", vs > 0 ? vwap / vs : 0.0);
   ps_frame_free(week);
-  ps_expr_free(e);
 
   ps_frame *all;
   t0 = now();
-  check(ps_parquet_read(pf, NULL, &all), "read all");
+  check(ps_item_read(coll, "AAPL", NULL, &all), "read all");
   t1 = now();
-  printf("read everything: %lld rows x %d columns in %.2f ms\n", (long long)ps_frame_num_rows(all),
+  printf("read all of AAPL: %lld rows x %d columns in %.2f ms\n", (long long)ps_frame_num_rows(all),
          ps_frame_num_columns(all), (t1 - t0) * 1e3);
   ps_frame_free(all);
-  ps_parquet_close(pf);
-  printf("\nTry: build/pystore parquet schema %s\n     build/pystore parquet cat %s --where \"close > 150\" --limit 5\n", path, path);
+
+  char **items;
+  check(ps_collection_list_items(coll, "{\"asset\": \"equity\"}", &items), "list items");
+  printf("\nitems with metadata asset=equity:");
+  for (char **it = items; *it; it++) printf(" %s", *it);
+  printf("\n");
+  ps_names_free(items);
+
+  printf("\nTry:\n  build/pystore read demo/NASDAQ/AAPL --start 2024-03-04 --end 2024-03-05 --columns close --limit 5\n"
+         "  build/pystore list-items demo/NASDAQ\n"
+         "  DuckDB: SELECT * FROM read_parquet('%s/AAPL/*.parquet') LIMIT 5;\n",
+         ps_collection_path(coll));
+  ps_collection_close(coll);
+  ps_store_close(store);
   return 0;
 }

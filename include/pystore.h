@@ -601,6 +601,308 @@ PS_EXTERN int ps_snapshot_delete_all(ps_collection *coll);
  * metadata), atomically; creates the item if it was deleted since. */
 PS_EXTERN int ps_snapshot_restore(ps_collection *coll, const char *snapshot, const char *item);
 
+/* ========================================================================
+ * Phase 3: performance — logging, memory, optimize, partitioning, streaming
+ * append, batch write/read, chunked reading, metadata cache.
+ * (Design notes: docs/phase3.md.)
+ *
+ * Errors follow the conventions above: a negative ps_status, and
+ * ps_errmsg() naming the store/collection/item ("append_stream
+ * mystore/coll/AAPL: ...").
+ * ---------------------------------------------------------------------- */
+
+/* ---- Logging ------------------------------------------------------------
+ * One process-wide log level and sink. At first use the level is read from
+ * $PYSTORE_LOG_LEVEL (DEBUG, INFO, WARNING, ERROR, OFF; any case; default
+ * WARNING). The default sink writes "pystore: LEVEL: message\n" to stderr.
+ * DEBUG messages say which parts, row groups and pages were pruned and why. */
+typedef enum ps_log_level {
+  PS_LOG_DEBUG = 10,
+  PS_LOG_INFO = 20,
+  PS_LOG_WARNING = 30,
+  PS_LOG_ERROR = 40,
+  PS_LOG_OFF = 100
+} ps_log_level;
+
+/* A sink receives every message at or above the level. `message` is
+ * borrowed (valid during the call). May be called from any thread, but
+ * never concurrently (calls are serialized). */
+typedef void (*ps_log_fn)(void *user, ps_log_level level, const char *message);
+
+/* "debug"/"DEBUG"/"warn"... -> level; PS_ERR_INVALID for anything else. */
+PS_EXTERN int ps_log_level_from_name(const char *name, ps_log_level *out);
+/* "DEBUG", "INFO", "WARNING", "ERROR", "OFF". Never NULL. */
+PS_EXTERN const char *ps_log_level_name(ps_log_level level);
+PS_EXTERN void ps_log_set_level(ps_log_level level);
+PS_EXTERN ps_log_level ps_log_get_level(void);
+/* Install a sink (NULL = back to stderr). `user` is passed through. */
+PS_EXTERN void ps_log_set_sink(ps_log_fn fn, void *user);
+/* Re-read $PYSTORE_LOG_LEVEL and $PYSTORE_MEMORY_WARNING (done once
+ * automatically at first use). */
+PS_EXTERN void ps_config_reload_env(void);
+/* Emit a message through the sink (for bindings that log in the same stream). */
+PS_EXTERN void ps_log_message(ps_log_level level, const char *message);
+
+/* ---- Memory -------------------------------------------------------------
+ * Figures come from /proc (Linux): the process RSS and its peak (VmHWM),
+ * the system's MemTotal and MemAvailable. */
+typedef struct ps_memory_info {
+  int64_t rss_bytes;              /* resident set size now */
+  int64_t peak_rss_bytes;         /* high-water mark of the RSS */
+  int64_t system_total_bytes;     /* MemTotal */
+  int64_t system_available_bytes; /* MemAvailable */
+  double system_used_fraction;    /* 1 - available / total */
+} ps_memory_info;
+
+PS_EXTERN int ps_memory_info_get(ps_memory_info *out);
+/* Warning threshold on system_used_fraction (default 0.8, or
+ * $PYSTORE_MEMORY_WARNING). Values outside (0, 1] are PS_ERR_INVALID. */
+PS_EXTERN int ps_memory_set_warning(double fraction);
+PS_EXTERN double ps_memory_warning(void);
+/* Check the usage now; logs a WARNING naming `what` (may be NULL) when the
+ * threshold is passed. Returns 1 if it warned, 0 if not, < 0 on error.
+ * Streaming append, batch operations and chunked reads call it as they go. */
+PS_EXTERN int ps_memory_check(const char *what);
+/* Process-wide default memory budget in bytes for reads and writes that
+ * take a `memory_budget` option (0 = none, the default; a per-call budget
+ * overrides it). See ps_item_read_budget / ps_item_append_budget. */
+PS_EXTERN void ps_memory_set_budget(int64_t bytes);
+PS_EXTERN int64_t ps_memory_budget(void);
+/* Estimated in-memory size of a frame (values, offsets, string bytes, bitmaps). */
+PS_EXTERN int64_t ps_frame_memory_bytes(const ps_frame *frame);
+
+/* ---- Optimize (type downcasting) ----------------------------------------
+ * Lossless by default: integer columns become the smallest type that holds
+ * their range (unsigned when no value is negative), float64 columns become
+ * float32 only when every value round-trips exactly, and string columns
+ * with few distinct values are reported as dictionary candidates (Parquet
+ * writes them dictionary-encoded; the in-memory layout is unchanged). The
+ * index column is never changed. */
+typedef struct ps_optimize_options {
+  int lossy_floats;          /* 1 = narrow float64 to float32 even when values
+                                change (rounded to nearest float32) */
+  double dictionary_ratio;   /* distinct/rows below which a string column is a
+                                dictionary candidate; default 0.5 */
+  int skip_integers;         /* 1 = leave integer columns alone */
+} ps_optimize_options;
+
+typedef struct ps_optimize_report {
+  int64_t bytes_before, bytes_after; /* ps_frame_memory_bytes of input/output */
+  int columns_changed;       /* columns whose type changed */
+  int dictionary_columns;    /* string columns flagged for dictionary */
+  int lossy;                 /* 1 if a lossy conversion happened */
+  char *details_json;        /* [{"column":..,"from":..,"to":..,"dictionary":..}]
+                                owned: free with ps_optimize_report_clear */
+} ps_optimize_report;
+
+/* *out = a new optimized frame (free with ps_frame_free); `report` may be NULL. */
+PS_EXTERN int ps_frame_optimize(const ps_frame *frame, const ps_optimize_options *opt, ps_frame **out,
+                                ps_optimize_report *report);
+/* Frees report->details_json and zeroes the report. NULL is fine. */
+PS_EXTERN void ps_optimize_report_clear(ps_optimize_report *report);
+
+/* ---- Partitioning ---------------------------------------------------------
+ * How an item's rows are cut into part files. Parts are always time/index
+ * ordered and non-overlapping, so a range read opens only the parts it needs.
+ * Time strategies cut at calendar month/quarter/year boundaries of the index
+ * (timestamp or date index only). For a zoned timestamp index the boundaries
+ * are local midnights in the index's zone (read from the system tz database,
+ * /usr/share/zoneinfo); naive timestamps and dates use their wall clock; an
+ * unknown zone falls back to UTC with a WARNING. A period larger than the
+ * size target is further split by size. AUTO: size-based for non-time
+ * indexes, else the coarsest of yearly/quarterly/monthly whose average part
+ * stays under the size target. The strategy is remembered in the item's
+ * manifest, and later appends, stream appends and compactions follow it
+ * (an append into a period that already has a part rewrites that part). */
+typedef enum ps_partition_strategy {
+  PS_PARTITION_NONE = 0,  /* in options: keep the item's remembered strategy
+                             (new items: PyStore's ~99 MB parts) */
+  PS_PARTITION_SIZE,
+  PS_PARTITION_MONTHLY,
+  PS_PARTITION_QUARTERLY,
+  PS_PARTITION_YEARLY,
+  PS_PARTITION_AUTO
+} ps_partition_strategy;
+
+typedef struct ps_partition_options {
+  ps_partition_strategy strategy;
+  int64_t target_bytes; /* size target per part, in estimated in-memory bytes
+                           of the rows; default 128 MiB */
+} ps_partition_options;
+
+/* "size", "monthly", "quarterly", "yearly", "auto", "none" -> enum. */
+PS_EXTERN int ps_partition_strategy_from_name(const char *name, ps_partition_strategy *out);
+PS_EXTERN const char *ps_partition_strategy_name(ps_partition_strategy s);
+
+/* ps_item_write with a partition strategy (remembered for later appends).
+ * AUTO is resolved against `data` and the resolved strategy is stored. */
+PS_EXTERN int ps_item_write_partitioned(ps_collection *coll, const char *item, const ps_frame *data,
+                                        const ps_item_write_options *wopt, const ps_partition_options *popt);
+/* Rewrite an existing item's parts under `popt` in one atomic commit,
+ * streaming part by part (memory: about one input part's row group plus one
+ * output row group). Rows, their order, the schema and the user metadata are
+ * kept. *out_parts (may be NULL) gets the new part count. */
+PS_EXTERN int ps_item_rebalance(ps_collection *coll, const char *item, const ps_partition_options *popt,
+                                int64_t *out_parts);
+/* The item's remembered strategy (NONE if none). */
+PS_EXTERN int ps_item_partitioning(ps_collection *coll, const char *item, ps_partition_options *out);
+
+/* Partition statistics of an item (served by the metadata cache). */
+typedef struct ps_part_info {
+  char *file;     /* "part.3.parquet" */
+  int64_t rows;
+  int64_t bytes;  /* file size */
+  char *min, *max; /* index bounds as text (ISO-8601 for timestamps); NULL if unknown */
+} ps_part_info;
+/* *out = array of *n entries; free with ps_part_info_free(*out, *n). */
+PS_EXTERN int ps_item_parts(ps_collection *coll, const char *item, ps_part_info **out, int64_t *n);
+PS_EXTERN void ps_part_info_free(ps_part_info *parts, int64_t n);
+
+/* ---- Streaming append -----------------------------------------------------
+ * The caller hands batches through `next`: it stores a new frame in *out
+ * (ownership passes to the library) and returns PS_OK; *out = NULL means
+ * the end; a negative return aborts the stream (nothing is committed).
+ * Batches are cut into chunks of chunk_rows rows. The schema is checked once,
+ * against the first batch (and the item); later batches must have the same
+ * columns and types. Result = ps_item_append of all batches concatenated
+ * (same sort and duplicate guarantees, duplicates resolved in batch order),
+ * committed once at the end: all or nothing. Memory: about one chunk plus
+ * one row group, whatever the total; rows that arrive out of order or
+ * overlap stored parts are spilled as sorted runs to hidden temporary files
+ * in the item directory and merged at the end (bounded fan-in). The item
+ * lock is held for the whole stream; creating an item holds the collection
+ * lock too. */
+typedef int (*ps_batch_fn)(void *user, ps_frame **out);
+
+typedef struct ps_stream_options {
+  ps_duplicates duplicates;       /* as ps_append_options */
+  int create;                     /* 1 = create a missing item */
+  int widen;                      /* as ps_append_options */
+  int64_t chunk_rows;             /* default 10,000 */
+  ps_partition_options partition; /* NONE = the item's remembered strategy */
+  const char *metadata;           /* JSON user metadata for a created item */
+  int64_t *out_rows;              /* if non-NULL: rows received */
+  int64_t *out_spilled_runs;      /* if non-NULL: sorted runs spilled to disk */
+} ps_stream_options;
+
+PS_EXTERN int ps_item_append_stream(ps_collection *coll, const char *item, ps_batch_fn next, void *user,
+                                    const ps_stream_options *opt);
+
+/* ---- Memory budgets on reads and writes -----------------------------------
+ * budget 0 = the process default (ps_memory_set_budget); still 0 = none. */
+/* ps_item_read that first estimates the result size from the manifest; if
+ * it exceeds the budget: PS_ERR_LIMIT (nothing read; use chunked reading). */
+PS_EXTERN int ps_item_read_budget(ps_collection *coll, const char *item, const ps_item_read_options *opt,
+                                  int64_t budget, ps_frame **out);
+/* ps_item_append that switches to the streaming path (chunks of data) when
+ * the in-memory append would exceed the budget; PS_ERR_LIMIT if even one
+ * chunk would. */
+PS_EXTERN int ps_item_append_budget(ps_collection *coll, const char *item, const ps_frame *data,
+                                    const ps_append_options *opt, int64_t budget);
+
+/* ---- Chunked reading ------------------------------------------------------ */
+typedef struct ps_chunk_options {
+  const char *const *columns; /* NULL = all; the index is always included */
+  size_t num_columns;
+  const ps_expr *filter;      /* NULL = all rows */
+  const char *start, *end;    /* inclusive index bounds, as ps_item_read_options */
+  int64_t chunk_rows;         /* rows per chunk (the last may be shorter); default 10,000 */
+  const char *snapshot;       /* NULL = live */
+  int threads;                /* decoder threads; 0 = cores */
+  int64_t memory_budget;      /* > 0: PS_ERR_LIMIT at open if one chunk (or one
+                                 row group) would exceed it; 0 = process default */
+} ps_chunk_options;
+
+typedef struct ps_chunk_reader ps_chunk_reader;
+/* Fixes the item version at open (the chosen parts stay readable even if a
+ * writer replaces them). Free with ps_chunk_reader_close. */
+PS_EXTERN int ps_item_chunks_open(ps_collection *coll, const char *item, const ps_chunk_options *opt,
+                                  ps_chunk_reader **out);
+/* Next chunk: *out = new frame (free with ps_frame_free), or NULL at the end.
+ * Row groups are read lazily; memory is about one chunk plus one row group. */
+PS_EXTERN int ps_chunk_reader_next(ps_chunk_reader *r, ps_frame **out);
+/* Rows returned so far. */
+PS_EXTERN int64_t ps_chunk_reader_rows(const ps_chunk_reader *r);
+PS_EXTERN void ps_chunk_reader_close(ps_chunk_reader *r);
+
+/* ---- Batch write / read ------------------------------------------------------
+ * Many items in one call, on a pool of `threads` threads (0 = cores). Every
+ * item gets its own status and message (no error is lost); one failing item
+ * does not stop the others. The metadata cache is refreshed once at the end.
+ * The call returns PS_OK if every item succeeded, else the first failing
+ * item's status (look at the per-item results). */
+typedef struct ps_batch_write_item {
+  const char *item;
+  const ps_frame *data;
+  const char *metadata;       /* JSON object or NULL */
+  /* results */
+  int status;
+  char *errmsg;               /* NULL on success; free with ps_batch_results_clear */
+} ps_batch_write_item;
+
+typedef struct ps_batch_options {
+  int threads;                /* 0 = cores */
+  int overwrite;              /* write: replace existing items */
+  ps_duplicates duplicates;
+  ps_partition_options partition;
+  /* progress callback (may be NULL): called after each item completes with
+   * the number done and the total; serialized. */
+  void (*progress)(void *user, int64_t done, int64_t total);
+  void *progress_user;
+} ps_batch_options;
+
+PS_EXTERN int ps_write_batch(ps_collection *coll, ps_batch_write_item *items, size_t n, const ps_batch_options *opt);
+/* Frees every errmsg of a write batch (items stay the caller's). */
+PS_EXTERN void ps_batch_write_clear(ps_batch_write_item *items, size_t n);
+
+typedef struct ps_batch_read_item {
+  const char *item;
+  ps_item_read_options options; /* per item: columns, filter, start/end, ... */
+  /* results */
+  ps_frame *frame;            /* owned by the caller after the call */
+  char *metadata_json;        /* the item's metadata (owned) */
+  int status;
+  char *errmsg;               /* NULL on success */
+} ps_batch_read_item;
+
+PS_EXTERN int ps_read_batch(ps_collection *coll, ps_batch_read_item *items, size_t n, const ps_batch_options *opt);
+/* Frees frame, metadata_json and errmsg of every entry. */
+PS_EXTERN void ps_batch_read_clear(ps_batch_read_item *items, size_t n);
+
+/* ---- Metadata cache -----------------------------------------------------------
+ * Item lists, item info/metadata and partition statistics are cached per
+ * process with a TTL (default 300 s; $PYSTORE_CACHE_TTL). Never stale: every
+ * write by this process invalidates the entries it touches, and every hit is
+ * revalidated against a cheap change stamp (the collection's generation file
+ * <collection>/.pystore_generation, bumped after each commit by any process,
+ * plus stat() of the manifest, metadata file and collection directory). */
+PS_EXTERN void ps_cache_set_ttl(double seconds); /* <= 0 disables the cache */
+PS_EXTERN double ps_cache_ttl(void);
+PS_EXTERN void ps_cache_clear(void);
+typedef struct ps_cache_stats {
+  int64_t hits, misses, invalidations, entries;
+} ps_cache_stats;
+PS_EXTERN void ps_cache_stats_get(ps_cache_stats *out);
+/* Cached equivalents of ps_collection_list_items (no metadata filter),
+ * ps_item_info_get and ps_item_metadata (live items). Same ownership. */
+PS_EXTERN int ps_cached_list_items(ps_collection *coll, char ***out_names);
+PS_EXTERN int ps_cached_item_info(ps_collection *coll, const char *item, ps_item_info *out);
+PS_EXTERN int ps_cached_item_metadata(ps_collection *coll, const char *item, char **out_json);
+
+/* ---- Streaming CSV reader --------------------------------------------------------
+ * Reads a CSV file (or standard input for path "-") in chunks of rows.
+ * Types are inferred from the first chunk with the rules of ps_csv_read_file
+ * (int64, float64, bool, timestamp, string, null-only -> string); later
+ * chunks must parse as those types, else PS_ERR_PARSE naming the line and
+ * column (make chunk_rows large enough for the first chunk to be
+ * representative). Memory: one chunk plus a read buffer. */
+typedef struct ps_csv_reader ps_csv_reader;
+PS_EXTERN int ps_csv_reader_open(const char *path, const ps_csv_options *opt, int64_t chunk_rows,
+                                 ps_csv_reader **out);
+/* *out = next chunk (free with ps_frame_free), NULL at the end. */
+PS_EXTERN int ps_csv_reader_next(ps_csv_reader *r, ps_frame **out);
+PS_EXTERN void ps_csv_reader_close(ps_csv_reader *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -448,7 +448,23 @@ static int encode_values(page_ctx *pc, const phys_values *pv, int encoding, int6
     }
     return PS_OK;
   }
-  return ps_buf_append(b, (const char *)pv->values + (size_t)from * w, (size_t)count * w);
+  /* PLAIN fixed width is the values themselves: no copy (see page_values) */
+  (void)b;
+  return PS_OK;
+}
+
+/* The bytes encode_values produced: the column's own memory for PLAIN
+ * fixed-width values, else pc->values. */
+static const uint8_t *page_values(const page_ctx *pc, const phys_values *pv, int encoding, int64_t from, int64_t count,
+                                  size_t *len) {
+  int physical = pc->leaf->physical;
+  if (encoding == PQ_ENC_PLAIN && physical != PQ_BOOLEAN && physical != PQ_BYTE_ARRAY) {
+    size_t w = phys_width(physical);
+    *len = (size_t)count * w;
+    return (const uint8_t *)pv->values + (size_t)from * w;
+  }
+  *len = pc->values.len;
+  return pc->values.data;
 }
 
 static int add_encoding(pq_chunk_out *out, int enc) {
@@ -606,8 +622,10 @@ int pq_encode_column_chunk(const ps_column *col, const pq_leaf *lf, int64_t star
       levels_len = pc.levels.len;
     }
     PS_CHECK(encode_values(&pc, &pv, encoding, dense, nn, indices, bit_width));
+    size_t vals_len;
+    const uint8_t *vals_ptr = page_values(&pc, &pv, encoding, dense, nn, &vals_len);
     rc = emit_page(&pc, opt->v2 ? PQ_PAGE_DATA_V2 : PQ_PAGE_DATA, encoding, (int32_t)rows, (int32_t)(rows - nn),
-                   (int32_t)rows, pc.levels.data, levels_len, pc.values.data, pc.values.len, 0);
+                   (int32_t)rows, pc.levels.data, levels_len, vals_ptr, vals_len, 0);
     if (rc < 0) goto fail;
     rc = PS_OK;
     pe->size = (int32_t)((int64_t)out->data.len - pe->offset);

@@ -2,6 +2,7 @@
  * decoding straight into the output columns, exact row filtering. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "parquet/file.h"
 #include "parquet/page_decoder.h"
@@ -32,7 +33,6 @@ typedef struct read_ctx {
   uint8_t **vbits;
   int64_t *nulls;
   pq_decode_stats *dstats;
-  ps_frame **rg_frames; /* filtered path: one frame per plan */
 } read_ctx;
 
 /* ---- statistics lookups for pruning ---- */
@@ -208,6 +208,19 @@ fail:
 
 /* ---- decoding tasks ---- */
 
+/* A decoded chunk's file pages are not needed again: drop them from this
+ * process's RSS (they stay in the page cache), so a read's peak memory is
+ * its output, not output + file. Only whole pages inside the chunk, so a
+ * neighbour still being decoded keeps its pages. */
+static void release_mapped(const ps_parquet_file *f, int64_t start, int64_t len) {
+  if (!f->owns_map || len <= 0) return;
+  const int64_t page = 4096;
+  uintptr_t base = (uintptr_t)f->map;
+  uintptr_t lo = (base + (uintptr_t)start + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
+  uintptr_t hi = (base + (uintptr_t)start + (uintptr_t)len) & ~(uintptr_t)(page - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 static int decode_task(void *vctx, int t) {
   read_ctx *c = vctx;
   int pi = t / c->nleaves, li = t % c->nleaves;
@@ -251,6 +264,7 @@ static int decode_task(void *vctx, int t) {
   }
   rc = pq_decode_chunk(&src, plan->ranges, plan->nranges, &sink, &c->dstats[t]);
   c->nulls[t] = sink.nulls;
+  release_mapped(f, start, len);
   if (rc == PS_OK && c->local[t] && !ps_is_string_type(sink.col->type)) sink.col->length = plan->rows;
 out:
   if (have_oi) pq_offset_index_free(&oi);
@@ -286,7 +300,7 @@ static int read_unfiltered(read_ctx *c, int64_t total) {
   int ntasks = c->nplans * c->nleaves;
   for (int i = 0; i < c->nout; i++) {
     ps_column *col = out->cols[i];
-    if (!ps_is_string_type(col->type)) PS_TRY(ps__column_reserve(col, total));
+    if (!ps_is_string_type(col->type)) PS_TRY(ps__column_reserve_uninit(col, total)); /* decoders fill every slot */
   }
   for (int t = 0; t < ntasks; t++) {
     ps_column *oc = out->cols[t % c->nleaves];
@@ -323,61 +337,170 @@ static int read_unfiltered(read_ctx *c, int64_t total) {
   return PS_OK;
 }
 
-static int read_filtered(read_ctx *c, const ps_expr *filter) {
-  ps_frame *out = c->out;
-  int ntasks = c->nplans * c->nleaves;
-  int rc = PS_OK;
-  for (int t = 0; t < ntasks; t++) {
-    const pq_leaf *lf = &c->f->leaves[c->leaves[t % c->nleaves]];
-    PS_TRY(ps__column_new(lf->name, lf->type, lf->frame_unit, lf->tz, &c->local[t]));
-    if (!ps_is_string_type(lf->type)) PS_TRY(ps__column_reserve(c->local[t], c->plans[t / c->nleaves].rows));
+/* Decode a subset of the (plan x leaf) tasks on the thread pool. */
+typedef struct task_subset {
+  read_ctx *c;
+  const int *tasks;
+} task_subset;
+
+static int subset_task(void *v, int i) {
+  task_subset *s = v;
+  return decode_task(s->c, s->tasks[i]);
+}
+
+/* `pool` (one slot per leaf position) keeps a row group's scratch columns
+ * for the next one: reusing them avoids faulting in fresh pages for every
+ * row group, which costs more than decoding into them. */
+static int decode_tasks(read_ctx *c, const int *tasks, int n, ps_column **pool) {
+  for (int i = 0; i < n; i++) {
+    int t = tasks[i], li = t % c->nleaves;
+    const pq_leaf *lf = &c->f->leaves[c->leaves[li]];
+    if (pool[li]) {
+      c->local[t] = pool[li];
+      pool[li] = NULL;
+    } else {
+      PS_TRY(ps__column_new(lf->name, lf->type, lf->frame_unit, lf->tz, &c->local[t]));
+    }
+    if (!ps_is_string_type(lf->type)) PS_TRY(ps__column_reserve_uninit(c->local[t], c->plans[t / c->nleaves].rows));
   }
-  PS_TRY(ps_parallel_for(ntasks, c->opt->threads, decode_task, c));
+  task_subset sub = {c, tasks};
+  return ps_parallel_for(n, c->opt->threads, subset_task, &sub);
+}
+
+/* Give a decoded task column its validity and row count, for evaluation
+ * and gathering. */
+static int finish_local(read_ctx *c, int t, int64_t rows) {
+  ps_column *lc = c->local[t];
+  lc->length = rows;
+  if (c->vbits[t] && c->nulls[t] && !lc->validity) {
+    PS_TRY(ps__column_reserve(lc, rows));
+    uint8_t *v = ps__calloc((size_t)(lc->capacity + 7) / 8 + 1, 1);
+    if (!v) return PS_NOMEM();
+    memcpy(v, c->vbits[t], (size_t)(rows + 7) / 8);
+    lc->validity = v;
+    lc->null_count = c->nulls[t];
+  }
+  return PS_OK;
+}
+
+static void free_plan_tasks(read_ctx *c, int p, ps_column **pool) {
+  for (int i = 0; i < c->nleaves; i++) {
+    int t = p * c->nleaves + i;
+    ps_column *lc = c->local[t];
+    c->local[t] = NULL;
+    if (lc && !pool[i]) { /* keep the buffers, drop the rows */
+      lc->length = 0;
+      lc->bytes_len = 0;
+      lc->null_count = 0;
+      ps__free_mem(lc->validity);
+      lc->validity = NULL;
+      if (ps_is_string_type(lc->type)) ((int64_t *)lc->values)[0] = 0;
+      pool[i] = lc;
+    } else {
+      ps__column_free(lc);
+    }
+    ps__free_mem(c->vbits[t]);
+    c->vbits[t] = NULL;
+  }
+}
+
+typedef struct gather_ctx {
+  read_ctx *c;
+  int plan;
+  const uint8_t *sel;
+  int64_t rows;
+} gather_ctx;
+
+static int gather_task(void *v, int i) {
+  gather_ctx *g = v;
+  return ps__column_append_selected(g->c->out->cols[i], g->c->local[g->plan * g->c->nleaves + i], g->sel, g->rows);
+}
+
+/* Row group by row group (memory: one row group's columns): decode the
+ * filter columns, evaluate, and only if rows match decode the other output
+ * columns and gather the matching rows. Stops as soon as `limit` rows are
+ * found. */
+static int read_filtered(read_ctx *c, const ps_expr *filter, const int *filter_leaves, int nfilter) {
+  ps_frame *out = c->out;
+  int rc = PS_OK;
   int64_t skip = c->opt->offset > 0 ? c->opt->offset : 0;
   int64_t want = c->opt->limit > 0 ? c->opt->limit : INT64_MAX;
   uint8_t *sel = NULL;
+  int *tasks = ps__calloc((size_t)c->nleaves + 1, sizeof *tasks);
+  uint8_t *is_filter = ps__calloc((size_t)c->nleaves + 1, 1);
+  ps_column **pool = ps__calloc((size_t)c->nleaves + 1, sizeof *pool);
+  ps_frame *ef = NULL;
+  if (!tasks || !is_filter || !pool) {
+    rc = PS_NOMEM();
+    goto out;
+  }
+  for (int i = 0; i < c->nleaves; i++)
+    for (int k = 0; k < nfilter; k++) is_filter[i] |= c->leaves[i] == filter_leaves[k];
   for (int p = 0; p < c->nplans && want > 0; p++) {
-    /* assemble the row group's columns into a frame (validity attached) */
-    ps_frame *rf;
-    PS_TRY(ps_frame_new(&rf));
+    int64_t rows = c->plans[p].rows;
+    int n = 0;
+    for (int i = 0; i < c->nleaves; i++)
+      if (is_filter[i]) tasks[n++] = p * c->nleaves + i;
+    PS_CHECK(decode_tasks(c, tasks, n, pool));
+    /* a frame of the filter columns (borrowed) to evaluate on */
+    PS_CHECK(ps_frame_new(&ef));
     for (int i = 0; i < c->nleaves; i++) {
+      if (!is_filter[i]) continue;
       int t = p * c->nleaves + i;
-      ps_column *lc = c->local[t];
-      c->local[t] = NULL;
-      lc->length = c->plans[p].rows;
-      if (c->vbits[t] && c->nulls[t]) {
-        PS_CHECK(ps__column_reserve(lc, lc->length));
-        uint8_t *v = ps__calloc((size_t)(lc->capacity + 7) / 8 + 1, 1);
-        if (!v) { rc = PS_NOMEM(); ps__column_free(lc); goto fail; }
-        memcpy(v, c->vbits[t], (size_t)(lc->length + 7) / 8);
-        lc->validity = v;
-        lc->null_count = c->nulls[t];
+      PS_CHECK(finish_local(c, t, rows));
+      if ((rc = ps__frame_adopt_column(ef, c->local[t])) < 0) {
+        c->local[t] = NULL; /* adopt frees the column on failure */
+        goto fail;
       }
-      if ((rc = ps__frame_adopt_column(rf, lc)) < 0) goto fail;
     }
-    rf->nrows = c->plans[p].rows;
-    sel = ps__realloc(sel, (size_t)rf->nrows + 1);
-    if (!sel) { rc = PS_NOMEM(); goto fail; }
-    if ((rc = ps__expr_eval(filter, rf, sel)) < 0) goto fail;
+    ef->nrows = rows;
+    uint8_t *ns = ps__realloc(sel, (size_t)rows + 1);
+    if (!ns) {
+      rc = PS_NOMEM();
+      goto fail;
+    }
+    sel = ns;
+    rc = ps__expr_eval(filter, ef, sel);
+    ef->ncols = 0; /* the columns stay owned by c->local */
+    ps_frame_free(ef);
+    ef = NULL;
+    if (rc < 0) goto fail;
     /* offset / limit over the matching rows */
-    for (int64_t r = 0; r < rf->nrows; r++) {
+    int64_t matches = 0;
+    for (int64_t r = 0; r < rows; r++) {
       if (!sel[r]) continue;
       if (skip > 0) { sel[r] = 0; skip--; continue; }
       if (want == 0) { sel[r] = 0; continue; }
       want--;
+      matches++;
     }
-    for (int i = 0; i < c->nout; i++)
-      if ((rc = ps__column_append_selected(out->cols[i], rf->cols[i], sel, rf->nrows)) < 0) goto fail;
-    ps_frame_free(rf);
-    continue;
-  fail:
-    ps_frame_free(rf);
-    ps__free_mem(sel);
-    return rc;
+    if (matches > 0) {
+      n = 0;
+      for (int i = 0; i < c->nout; i++)
+        if (!is_filter[i]) tasks[n++] = p * c->nleaves + i;
+      PS_CHECK(decode_tasks(c, tasks, n, pool));
+      for (int i = 0; i < c->nout; i++)
+        if (!is_filter[i]) PS_CHECK(finish_local(c, p * c->nleaves + i, rows));
+      /* columns are independent: gather them in parallel */
+      gather_ctx g = {c, p, sel, rows};
+      PS_CHECK(ps_parallel_for(c->nout, c->opt->threads, gather_task, &g));
+    }
+    free_plan_tasks(c, p, pool);
   }
-  ps__free_mem(sel);
   out->nrows = out->ncols ? out->cols[0]->length : 0;
-  return PS_OK;
+  goto out;
+fail:
+  if (ef) {
+    ef->ncols = 0;
+    ps_frame_free(ef);
+  }
+out:
+  ps__free_mem(sel);
+  ps__free_mem(tasks);
+  ps__free_mem(is_filter);
+  for (int i = 0; pool && i < c->nleaves; i++) ps__column_free(pool[i]);
+  ps__free_mem(pool);
+  return rc;
 }
 
 int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **out) {
@@ -494,7 +617,7 @@ int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **o
     }
     PS_CHECK(ps_frame_new(&c.out));
     PS_CHECK(add_output_columns(f, &c, c.out));
-    rc = opt->filter ? read_filtered(&c, opt->filter) : read_unfiltered(&c, total);
+    rc = opt->filter ? read_filtered(&c, opt->filter, filter_leaves, nfilter) : read_unfiltered(&c, total);
     if (rc < 0) goto done;
     if (opt->stats) {
       for (int t = 0; t < ntasks; t++) {

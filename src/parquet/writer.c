@@ -247,7 +247,9 @@ static int write_row_group(ps_parquet_writer *w, const ps_frame *f, int64_t star
   return PS_OK;
 }
 
-int ps_parquet_writer_write(ps_parquet_writer *w, const ps_frame *batch) {
+/* `last`: no batch follows, so a final partial row group can be encoded
+ * straight from the caller's buffers instead of being copied to pending. */
+static int writer_write(ps_parquet_writer *w, const ps_frame *batch, int last) {
   if (!w || !batch) return ps__error(PS_ERR_INVALID, "ps_parquet_writer_write: NULL argument");
   if (w->failed) return ps__error(PS_ERR_INVALID, "%s: writer already failed: %s", w->path, w->errmsg);
   int rc;
@@ -262,10 +264,11 @@ int ps_parquet_writer_write(ps_parquet_writer *w, const ps_frame *batch) {
   int64_t row = 0;
   while (row < nrows) {
     int64_t pend = w->pending->cols[0]->length;
-    if (pend == 0 && nrows - row >= w->row_group_rows) {
-      /* whole row groups straight from the caller's buffers */
-      if ((rc = write_row_group(w, batch, row, w->row_group_rows)) < 0) return fail(w, rc);
-      row += w->row_group_rows;
+    if (pend == 0 && (nrows - row >= w->row_group_rows || last)) {
+      /* whole row groups (and a last partial one) straight from the caller's buffers */
+      int64_t n = nrows - row < w->row_group_rows ? nrows - row : w->row_group_rows;
+      if ((rc = write_row_group(w, batch, row, n)) < 0) return fail(w, rc);
+      row += n;
       continue;
     }
     int64_t take = w->row_group_rows - pend;
@@ -284,6 +287,8 @@ int ps_parquet_writer_write(ps_parquet_writer *w, const ps_frame *batch) {
   }
   return PS_OK;
 }
+
+int ps_parquet_writer_write(ps_parquet_writer *w, const ps_frame *batch) { return writer_write(w, batch, 0); }
 
 /* Serialise the page indexes of every chunk and note their offsets. */
 static int write_page_indexes(ps_parquet_writer *w, int64_t (*ci_off)[2], int64_t (*oi_off)[2]) {
@@ -523,7 +528,7 @@ int ps_parquet_write(const char *path, const ps_frame *frame, const ps_write_opt
   if (!frame) return ps__error(PS_ERR_INVALID, "ps_parquet_write: frame is NULL");
   ps_parquet_writer *w;
   PS_TRY(ps_parquet_writer_open(path, opt, &w));
-  int rc = ps_parquet_writer_write(w, frame);
+  int rc = writer_write(w, frame, 1);
   if (rc < 0) {
     ps_parquet_writer_abort(w);
     return rc;

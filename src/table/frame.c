@@ -133,6 +133,19 @@ int ps__column_reserve(ps_column *c, int64_t rows) {
   return PS_OK;
 }
 
+int ps__column_reserve_uninit(ps_column *c, int64_t rows) {
+  if (c->values || c->length || c->validity) return ps__column_reserve(c, rows);
+  if (rows > (INT64_MAX >> 4)) return ps__error(PS_ERR_LIMIT, "column '%s': too many rows", c->name);
+  size_t w = ps_type_width(c->type);
+  size_t bytes = ps_is_string_type(c->type) ? (size_t)(rows + 1) * sizeof(int64_t) : (size_t)rows * w;
+  void *v = ps__malloc(bytes ? bytes : 1);
+  if (!v) return PS_NOMEM();
+  if (ps_is_string_type(c->type)) ((int64_t *)v)[0] = 0;
+  c->values = v;
+  c->capacity = rows;
+  return PS_OK;
+}
+
 int ps__column_reserve_bytes(ps_column *c, int64_t extra) {
   if (c->bytes_len + extra <= c->bytes_cap) return PS_OK;
   if (extra > (INT64_MAX >> 2) - c->bytes_len) return ps__error(PS_ERR_LIMIT, "column '%s': string data too large", c->name);
@@ -515,17 +528,72 @@ int ps__column_append_range(ps_column *dst, const ps_column *src, int64_t from, 
   return rc;
 }
 
+/* Branch-free gather: write every row, advance only on selected ones (the
+ * destination has one spare slot for the last unselected write). */
+#define GATHER(T)                                          \
+  do {                                                     \
+    const T *sv = (const T *)src->values;                  \
+    T *dv = (T *)dst->values + base;                       \
+    int64_t k = 0;                                         \
+    for (int64_t i = 0; i < n; i++) {                      \
+      dv[k] = sv[i];                                       \
+      k += sel[i] != 0;                                    \
+    }                                                      \
+  } while (0)
+
 int ps__column_append_selected(ps_column *dst, const ps_column *src, const uint8_t *sel, int64_t n) {
-  /* copy runs of selected rows in bulk */
-  int64_t i = 0;
-  while (i < n) {
-    while (i < n && !sel[i]) i++;
-    int64_t start = i;
-    while (i < n && sel[i]) i++;
-    if (i > start) PS_TRY(ps__column_append_range(dst, src, start, i - start));
+  if (n < 0 || n > src->length) return ps__error(PS_ERR_INVALID, "column '%s': selection longer than the column", src->name);
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; i++) count += sel[i] != 0;
+  if (count == 0) return PS_OK;
+  if (count == n) return ps__column_append_range(dst, src, 0, n);
+  int64_t base = dst->length;
+  PS_TRY(ps__column_reserve(dst, base + count + 1));
+  int src_nulls = src->validity && src->null_count;
+  if (src_nulls && !dst->validity) PS_TRY(ps__column_make_validity(dst));
+  if (ps_is_string_type(src->type)) {
+    const int64_t *so = src->values;
+    int64_t total = 0;
+    for (int64_t i = 0; i < n; i++)
+      if (sel[i]) total += so[i + 1] - so[i];
+    PS_TRY(ps__column_reserve_bytes(dst, total));
+    int64_t *doff = (int64_t *)dst->values + base;
+    int64_t pos = dst->bytes_len, k = 0;
+    doff[0] = pos;
+    for (int64_t i = 0; i < n; i++) {
+      if (!sel[i]) continue;
+      int64_t l = so[i + 1] - so[i];
+      if (l) memcpy(dst->bytes + pos, src->bytes + so[i], (size_t)l);
+      pos += l;
+      doff[++k] = pos;
+    }
+    dst->bytes_len = pos;
+  } else {
+    switch (ps_type_width(src->type)) {
+      case 1: GATHER(uint8_t); break;
+      case 2: GATHER(uint16_t); break;
+      case 4: GATHER(uint32_t); break;
+      default: GATHER(uint64_t); break;
+    }
   }
+  if (dst->validity) {
+    int64_t k = base, nulls = 0;
+    for (int64_t i = 0; i < n; i++) {
+      if (!sel[i]) continue;
+      if (!src_nulls || ps_bit_get(src->validity, i)) {
+        ps_bit_set(dst->validity, k);
+      } else {
+        ps_bit_clear(dst->validity, k);
+        nulls++;
+      }
+      k++;
+    }
+    dst->null_count += nulls;
+  }
+  dst->length = base + count;
   return PS_OK;
 }
+#undef GATHER
 
 int ps__frame_clone_empty(const ps_frame *src, ps_frame **out) {
   ps_frame *f;

@@ -35,6 +35,12 @@ static inline int ps_is_string_type(ps_type t) { return t == PS_TYPE_STRING || t
 
 /* Ensure capacity for `rows` rows in total (not extra); values past length are zero. */
 int ps__column_reserve(ps_column *col, int64_t rows);
+/* For a fresh, empty column: room for exactly `rows` rows WITHOUT zeroing
+ * them (the caller writes every slot, nulls included, before the column is
+ * used). Skipping the memset matters: on a big read, zeroing the output on
+ * one thread costs more than decoding it on all of them. Falls back to
+ * ps__column_reserve for a column that already holds data. */
+int ps__column_reserve_uninit(ps_column *col, int64_t rows);
 /* Ensure room for `extra` more string bytes. */
 int ps__column_reserve_bytes(ps_column *col, int64_t extra);
 /* Create the validity bitmap (all rows so far valid). */

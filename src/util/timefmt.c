@@ -129,10 +129,10 @@ int ps_parse_timestamp_ns(const char *s, size_t len, int64_t *out_ns, int *out_h
   if (pos != len) return PS_ERR_PARSE;
   /* days * 86400e9 overflows int64 outside ~1677..2262: check in steps. */
   int64_t secs = days * 86400 + hh * 3600 + mi * 60 + ss - offset_s;
-  if (secs > INT64_MAX / 1000000000 || secs < INT64_MIN / 1000000000) return PS_ERR_PARSE;
-  int64_t ns = secs * 1000000000;
-  if ((ns > 0 && frac > INT64_MAX - ns)) return PS_ERR_PARSE;
-  *out_ns = ns + frac;
+  /* exact in 128 bits: the int64 ns range ends inside a second at both ends */
+  __int128 ns = (__int128)secs * 1000000000 + frac;
+  if (ns > INT64_MAX || ns < INT64_MIN) return PS_ERR_PARSE;
+  *out_ns = (int64_t)ns;
   if (out_has_zone) *out_has_zone = zone;
   return PS_OK;
 }
