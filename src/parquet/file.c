@@ -171,7 +171,7 @@ int ps_parquet_open(const char *path, ps_parquet_file **out) {
   if (!out) return ps__error(PS_ERR_INVALID, "ps_parquet_open: out is NULL");
   *out = NULL;
   if (!path) return ps__error(PS_ERR_INVALID, "ps_parquet_open: path is NULL");
-  ps_parquet_file *f;
+  ps_parquet_file *f = NULL;
   PS_TRY(file_new(path, &f));
   int rc = PS_OK;
   f->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -213,7 +213,7 @@ int ps_parquet_open_buffer(const void *data, size_t size, const char *name, ps_p
   if (!out) return ps__error(PS_ERR_INVALID, "ps_parquet_open_buffer: out is NULL");
   *out = NULL;
   if (!data && size) return ps__error(PS_ERR_INVALID, "ps_parquet_open_buffer: data is NULL");
-  ps_parquet_file *f;
+  ps_parquet_file *f = NULL;
   PS_TRY(file_new(name ? name : "(buffer)", &f));
   f->map = data;
   f->size = (int64_t)size;

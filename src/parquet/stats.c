@@ -241,9 +241,9 @@ int pq_minmax_to_statistics(const pq_minmax *m, const pq_leaf *lf, ps_buf *arena
   st->has_null_count = 1;
   st->null_count = m->null_count;
   if (!m->has) return PS_OK;
-  size_t lo_off, hi_off;
-  uint32_t lo_len, hi_len;
-  int lo_exact, hi_exact;
+  size_t lo_off = 0, hi_off = 0;
+  uint32_t lo_len = 0, hi_len = 0;
+  int lo_exact = 1, hi_exact = 1;
   int rc = encode_bound(m, lf, 0, arena, &lo_off, &lo_len, &lo_exact);
   if (rc < 0) return rc;
   /* pointers are stored as offsets for now (the arena may move) */

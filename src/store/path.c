@@ -294,8 +294,8 @@ int ps__metadata_write(const char *dir, json_t *user, int durable) {
 
 int ps__json_load(const char *path, json_t **out) {
   *out = NULL;
-  char *text;
-  size_t n;
+  char *text = NULL;
+  size_t n = 0;
   PS_TRY(ps__read_file(path, &text, &n));
   json_error_t err;
   json_t *j = json_loadb(text, n, 0, &err);
