@@ -6,7 +6,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 
 debs=(build-essential cmake pkg-config clang libclang-rt-dev
-      libzstd-dev libsnappy-dev zlib1g-dev liblz4-dev libbrotli-dev libjansson-dev)
+      libzstd-dev libsnappy-dev zlib1g-dev liblz4-dev libbrotli-dev libjansson-dev
+      python3-dev python3-numpy python3-pandas python3-pytest)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

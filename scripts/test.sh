@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds pystore and runs every test: unit tests, fuzz-corpus replays (CTest)
-# and the DuckDB/Polars interop tests.
+# Builds pystore and runs every test: unit tests, fuzz-corpus replays (CTest),
+# the DuckDB/Polars interop tests and the Python package's tests (pytest).
 #   scripts/test.sh              release build in build/
 #   scripts/test.sh --sanitize   ASan+UBSan build in build-asan/ (interop included)
 set -euo pipefail
@@ -17,6 +17,5 @@ fi
 cmake -S . -B "$build" "${flags[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 (cd "$build" && ctest --output-on-failure -j"$(nproc)")
-if [ -f tests/interop/run.sh ]; then
-  bash tests/interop/run.sh "$here/$build/interop_tool"
-fi
+bash tests/interop/run.sh "$here/$build/interop_tool"
+bash python/run_tests.sh "$here/$build"

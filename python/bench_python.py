@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Python-layer overhead benchmark.
+
+    PYTHONPATH=build-py/python /usr/bin/python3 python/bench_python.py [rows] [repeats]
+
+A frame of `rows` (default 1,000,000) x 20 float64 columns with a ns
+DatetimeIndex is written, appended (a second frame after the stored range)
+and read back, (a) through the pandas-level API (collection.write/append,
+item.to_pandas) and (b) through the extension's raw calls with the column
+description prebuilt from NumPy arrays (the "C" time: parquet encode/decode +
+I/O + the bulk copy into the C frame; no pandas). Median of `repeats` runs,
+no fsync (so that disk flushes do not dominate). The overhead is
+(python - raw) / raw.
+"""
+import os
+import statistics
+import sys
+
+# the source tree's python/pystore has no extension: import the built package
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+import pystore
+from pystore import _frames
+
+
+def median_time(fn, repeats, setup=None):
+    ts = []
+    for _ in range(repeats):
+        if setup:
+            setup()
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def main():
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2020-01-01", periods=rows, freq="S", name="ts")
+    df = pd.DataFrame(rng.random((rows, 20)), index=idx, columns=["c%d" % i for i in range(20)])
+    idx2 = pd.date_range(idx[-1] + pd.Timedelta(seconds=1), periods=rows, freq="S", name="ts")
+    df2 = pd.DataFrame(rng.random((rows, 20)), index=idx2, columns=df.columns)
+
+    tmp = tempfile.mkdtemp(prefix="pystore-bench-")
+    pystore.set_path(tmp)
+    pystore.config.NO_FSYNC = True
+    coll = pystore.store("bench").collection("c")
+    raw = coll._c
+    spec, pmeta = _frames.to_spec(df)
+    spec2, _ = _frames.to_spec(df2)
+    meta_json = '{"_pystore_pandas": {}}'
+
+    def drop(name):
+        def f():
+            if raw.exists(name):
+                raw.delete_item(name)
+        return f
+
+    res = {}
+    res["write", "python"] = median_time(lambda: coll.write("py", df), repeats, drop("py"))
+    res["write", "raw"] = median_time(lambda: raw.write("raw", spec, meta_json), repeats, drop("raw"))
+
+    def prep_py():
+        drop("py")()
+        coll.write("py", df)
+
+    def prep_raw():
+        drop("raw")()
+        raw.write("raw", spec, meta_json)
+    res["append", "python"] = median_time(lambda: coll.append("py", df2), repeats, prep_py)
+    res["append", "raw"] = median_time(lambda: raw.append("raw", spec2), repeats, prep_raw)
+
+    prep_py()
+    prep_raw()
+    res["read", "python"] = median_time(lambda: coll.item("py").to_pandas(), repeats)
+    res["read", "raw"] = median_time(lambda: raw.read("raw"), repeats)
+
+    print("rows=%d cols=20 float64 + ns DatetimeIndex, median of %d, no fsync" % (rows, repeats))
+    print("%-8s %10s %10s %9s" % ("op", "python s", "raw C s", "overhead"))
+    for op in ("write", "append", "read"):
+        p, r = res[op, "python"], res[op, "raw"]
+        print("%-8s %10.4f %10.4f %8.1f%%" % (op, p, r, 100.0 * (p - r) / r))
+    back = coll.item("py").to_pandas()
+    pd.testing.assert_frame_equal(back.iloc[:rows], df, check_freq=False)
+    import shutil
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
