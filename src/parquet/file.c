@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "codec/codec.h"
+#include "parquet/arrow_schema.h"
 #include "parquet/stats.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -147,6 +148,15 @@ static int open_mapped(ps_parquet_file *f) {
     const pq_kv *kv = &f->meta.kv[i];
     f->kv_values[i] = ps__strndup(kv->has_value ? (const char *)kv->value.ptr : "", kv->has_value ? kv->value.len : 0);
     if (!f->kv_values[i]) return PS_NOMEM();
+  }
+  /* zone names: ARROW:schema first, then pandas (a pandas zone wins) */
+  for (uint32_t i = 0; i < f->meta.num_kv; i++) {
+    const pq_kv *kv = &f->meta.kv[i];
+    if (kv->key.len == 12 && memcmp(kv->key.ptr, "ARROW:schema", 12) == 0 && kv->has_value)
+      pq_arrow_schema_apply((const char *)kv->value.ptr, kv->value.len, f->leaves, f->nleaves);
+  }
+  for (uint32_t i = 0; i < f->meta.num_kv; i++) {
+    const pq_kv *kv = &f->meta.kv[i];
     if (kv->key.len == 6 && memcmp(kv->key.ptr, "pandas", 6) == 0 && kv->has_value)
       pq_pandas_metadata_apply((const char *)kv->value.ptr, kv->value.len, f->leaves, f->nleaves, &f->index_leaf);
   }

@@ -10,6 +10,7 @@
 #include "table/expr.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/parallel.h"
 
 typedef struct rg_plan {
@@ -503,6 +504,20 @@ out:
   return rc;
 }
 
+/* Phase 3: the row groups ps_parquet_read considers on this thread
+ * (ps__parquet_read_row_groups sets it for one call). */
+static _Thread_local int64_t rg_window_lo = 0, rg_window_hi = INT64_MAX;
+
+int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, int first, int count, ps_frame **out);
+int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, int first, int count, ps_frame **out) {
+  rg_window_lo = first;
+  rg_window_hi = (int64_t)first + count;
+  int rc = ps_parquet_read(f, opt, out);
+  rg_window_lo = 0;
+  rg_window_hi = INT64_MAX;
+  return rc;
+}
+
 int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **out) {
   if (!f || !out) return ps__error(PS_ERR_INVALID, "ps_parquet_read: NULL argument");
   *out = NULL;
@@ -578,6 +593,10 @@ int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **o
   for (uint32_t r = 0; r < f->meta.num_row_groups; r++) {
     const pq_row_group *g = &f->meta.row_groups[r];
     int64_t n = g->num_rows;
+    if ((int64_t)r < rg_window_lo || (int64_t)r >= rg_window_hi) { /* Phase 3: row-group window */
+      row_base += n;
+      continue;
+    }
     if (opt->stats) opt->stats->row_groups_total++;
     if (n == 0) continue;
     rg_plan *p = &c.plans[c.nplans];
@@ -589,9 +608,16 @@ int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **o
         rc = m;
         goto done;
       }
-      if (!m) continue;
+      if (!m) {
+        PS_DEBUG("%s: row group %u (%lld rows) pruned: column statistics cannot match the filter", f->path, r, (long long)n);
+        continue;
+      }
       PS_CHECK(plan_pages(f, opt->filter, filter_leaves, nfilter, (int)r, p, opt->stats));
-      if (p->nranges == 0) continue;
+      if (p->nranges == 0) {
+        PS_DEBUG("%s: row group %u pruned: no page's statistics can match the filter (page index)", f->path, r);
+        continue;
+      }
+      if (p->rows < n) PS_DEBUG("%s: row group %u: page index keeps %lld of %lld rows", f->path, r, (long long)p->rows, (long long)n);
     } else {
       /* offset/limit select global rows [lo, hi) */
       int64_t b = lo > row_base ? lo - row_base : 0, e = hi - row_base < n ? hi - row_base : n;

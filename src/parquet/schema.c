@@ -302,7 +302,8 @@ void pq_pandas_metadata_apply(const char *json, size_t len, pq_leaf *leaves, int
         if (numpy_type && strcmp(numpy_type, "datetime64[s]") == 0 && lf->unit == PS_UNIT_MS) lf->frame_unit = PS_UNIT_S;
         json_t *meta = json_object_get(c, "metadata");
         const char *tz = json_is_object(meta) ? json_string_value(json_object_get(meta, "timezone")) : NULL;
-        if (tz && *tz && lf->utc) {
+        /* pyarrow: isAdjustedToUTC timestamps; fastparquet times='int96': INT96 holds UTC instants */
+        if (tz && *tz && (lf->utc || lf->int96)) {
           char *copy = ps__strdup(tz);
           if (copy) {
             ps__free_mem(lf->tz);

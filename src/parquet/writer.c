@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "codec/codec.h"
+#include "parquet/arrow_schema.h"
 #include "parquet/column_writer.h"
 #include "parquet/metadata.h"
 #include "parquet/schema.h"
@@ -168,14 +169,24 @@ static int setup_schema(ps_parquet_writer *w, const ps_frame *batch) {
   }
   PS_TRY(ps__frame_clone_empty(batch, &w->pending));
   /* the pandas metadata unless the caller supplied one */
-  int have_pandas = 0;
-  for (int i = 0; i < w->nkv; i += 2)
+  int have_pandas = 0, have_arrow = 0;
+  for (int i = 0; i < w->nkv; i += 2) {
     if (strcmp(w->kv[i], "pandas") == 0) have_pandas = 1;
+    if (strcmp(w->kv[i], "ARROW:schema") == 0) have_arrow = 1;
+  }
   if (!have_pandas) {
     char *json;
     PS_TRY(pq_pandas_metadata_build(batch, &json));
     int rc = add_kv(w, "pandas", json);
     free(json);
+    PS_TRY(rc);
+  }
+  /* the Arrow schema: pyarrow and Polars take time zone names from it */
+  if (!have_arrow) {
+    char *b64;
+    PS_TRY(pq_arrow_schema_build(batch, w->micros, &b64));
+    int rc = add_kv(w, "ARROW:schema", b64);
+    free(b64);
     PS_TRY(rc);
   }
   return PS_OK;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/phase3_internal.h"
 #include "store/store_internal.h"
 #include "table/frame.h"
 #include "table/merge.h"
@@ -72,6 +73,12 @@ static int refresh_metadata(const char *dir, int durable) {
   json_t *j = NULL;
   int rc = ps__json_load(path, &j);
   ps__free_mem(path);
+  if (rc == PS_ERR_NOT_FOUND) { /* PyStore <= 0.1.23 named it metadata.json: carry it over */
+    path = ps__path_join(dir, "metadata.json");
+    if (!path) return PS_NOMEM();
+    rc = ps__json_load(path, &j);
+    ps__free_mem(path);
+  }
   if (rc < 0 && rc != PS_ERR_NOT_FOUND) return rc;
   if (j && !json_is_object(j)) {
     json_decref(j);
@@ -110,6 +117,7 @@ static int append_locked(ps__txn *t, const ps_frame *data, const ps_append_optio
     while (lo < old->nparts && ps__value_cmp(b, 2 * lo + 1, ni, 0) < 0) lo++;
     hi = lo;
     while (hi < old->nparts && ps__value_cmp(b, 2 * hi, ni, last) <= 0) hi++;
+    ps__partition_extend_run(old, ni, 0, last, &lo, &hi); /* Phase 3: follow a time partition strategy */
   }
   const ps_frame *to_write = rows;
   if (hi > lo) {

@@ -59,6 +59,12 @@ static int metadata_matches(const char *dir, json_t *filter) {
   json_t *j;
   int rc = ps__json_load(path, &j);
   ps__free_mem(path);
+  if (rc == PS_ERR_NOT_FOUND) { /* PyStore <= 0.1.23 named it metadata.json */
+    path = ps__path_join(dir, "metadata.json");
+    if (!path) return PS_NOMEM();
+    rc = ps__json_load(path, &j);
+    ps__free_mem(path);
+  }
   if (rc < 0) return 0; /* no or unreadable metadata: no match */
   int ok = json_is_object(j);
   const char *key;

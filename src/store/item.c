@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/phase3_internal.h"
 #include "store/store_internal.h"
 #include "table/expr.h"
 #include "table/frame.h"
@@ -15,6 +16,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/fileio.h"
+#include "util/log.h"
 
 static int ends_with(const char *s, const char *suf) {
   size_t n = strlen(s), k = strlen(suf);
@@ -120,6 +122,11 @@ static int written_push(ps__txn *t, const char *path) {
 int ps__txn_write_parts(ps__txn *t, const ps_frame *rows, int64_t part_rows, ps__manifest *into) {
   int64_t n = rows->nrows;
   if (n == 0) return PS_OK;
+  { /* Phase 3: follow the item's partition strategy (new manifest's, else the committed one's) */
+    const ps__manifest *sm = into->strategy ? into : t->m;
+    if (sm && sm->strategy && (part_rows <= 0 || ps__is_time_strategy(sm->strategy)))
+      return ps__partition_write(t, rows, sm->strategy, sm->target_bytes, part_rows, into);
+  }
   part_rows = ps__auto_part_rows(rows, part_rows);
   int64_t nparts = (n + part_rows - 1) / part_rows;
   int64_t per = (n + nparts - 1) / nparts; /* even split */
@@ -155,6 +162,10 @@ int ps__txn_write_parts(ps__txn *t, const ps_frame *rows, int64_t part_rows, ps_
 int ps__txn_commit(ps__txn *t, ps__manifest *m) {
   m->version = t->m->version + 1;
   if (m->next_part < t->m->next_part) m->next_part = t->m->next_part;
+  if (!m->strategy) { /* Phase 3: the partition strategy is remembered across commits */
+    m->strategy = t->m->strategy;
+    m->target_bytes = t->m->target_bytes;
+  }
   PS_TRY(ps__manifest_save(t->dir, m, t->durable));
   /* committed: new files stay, files of the old set that are not in the new one go */
   for (size_t i = 0; i < t->nwritten; i++) ps__free_mem(t->written[i]);
@@ -283,6 +294,7 @@ int ps__item_create(ps_collection *c, const char *item, const ps_frame *rows, in
     goto fail;
   }
   if (t.durable) PS_CHECK(ps_fsync_parent_dir(dir));
+  ps__cache_note_write(dir); /* Phase 3: the item is visible now */
   goto done;
 fail:
   ps__rmtree(tmp);
@@ -513,8 +525,10 @@ static int plan_build(const ps__manifest *m, const ps_item_read_options *opt, re
 static int part_may_match(const ps__manifest *m, int k, const ps_item_read_options *opt, const read_plan *p) {
   if (m->legacy || !m->bounds || m->bounds->length < 2 * (k + 1)) return 1;
   bounds_ctx x = {m->bounds, k, m->parts[k].rows};
-  if (p->range) {
-    int r = ps__expr_may_match(p->range, bounds_stats, &x);
+  /* p->range may have been flattened into p->combined by ps_expr_and (its node freed) */
+  const ps_expr *range = p->combined ? p->combined : p->range;
+  if (range) {
+    int r = ps__expr_may_match(range, bounds_stats, &x);
     if (r <= 0) return r;
   }
   if (opt->filter) {
@@ -594,7 +608,10 @@ static int read_once(const char *dir, const ps_item_read_options *opt, int64_t o
       rc = r;
       goto done;
     }
-    if (!r) continue;
+    if (!r) {
+      PS_DEBUG("%s: part %s pruned: its index range cannot match start/end/filter", dir, m->parts[k].file); /* Phase 3 */
+      continue;
+    }
     char *p = ps__path_join(dir, m->parts[k].file);
     if (!p) {
       rc = PS_NOMEM();
@@ -761,6 +778,14 @@ int ps_item_metadata(ps_collection *c, const char *item, const char *snapshot, c
   json_t *j;
   int rc = ps__json_load(path, &j);
   ps__free_mem(path);
+  if (rc == PS_ERR_NOT_FOUND) { /* PyStore <= 0.1.23 named it metadata.json */
+    char *d2 = ps__item_dir(c, item, snapshot);
+    char *p2 = d2 ? ps__path_join(d2, "metadata.json") : NULL;
+    ps__free_mem(d2);
+    if (!p2) return PS_NOMEM();
+    rc = ps__json_load(p2, &j);
+    ps__free_mem(p2);
+  }
   if (rc == PS_ERR_NOT_FOUND) {
     *out_json = strdup("{}");
     return *out_json ? PS_OK : PS_NOMEM();
@@ -815,6 +840,7 @@ int ps_item_delete(ps_collection *c, const char *item) {
     goto done;
   }
   if (durable(c)) ps_fsync_parent_dir(dir);
+  ps__cache_note_write(dir); /* Phase 3 */
   ps__unlock(ifd);
   ifd = -1;
   rc = ps__rmtree(del);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/phase3_internal.h"
 #include "store/store_internal.h"
 #include "table/frame.h"
 #include "table/merge.h"
@@ -257,6 +258,9 @@ int ps__manifest_save(const char *dir, const ps__manifest *m, int durable) {
   json_object_set_new(root, "index",
                       m->schema && m->schema->index >= 0 ? json_string(m->schema->cols[m->schema->index]->name) : json_null());
   json_object_set_new(root, "schema", schema);
+  if (m->strategy > 0) /* Phase 3: remembered partition strategy */
+    json_object_set_new(root, "partition", json_pack("{s:s, s:I}", "strategy", ps_partition_strategy_name(m->strategy),
+                                                     "target_bytes", (json_int_t)m->target_bytes));
   for (int i = 0; i < m->nparts; i++) {
     json_t *p = json_pack("{s:s, s:I}", "file", m->parts[i].file, "rows", (json_int_t)m->parts[i].rows);
     if (!p) {
@@ -287,6 +291,7 @@ int ps__manifest_save(const char *dir, const ps__manifest *m, int durable) {
     }
     char *path = ps__path_join(dir, PS_MANIFEST_FILE);
     rc = path ? ps__write_file_atomic(path, text, strlen(text), durable) : PS_NOMEM();
+    if (rc == PS_OK) ps__cache_note_write(dir); /* Phase 3: after the commit point */
     ps__free_mem(path);
     free(text);
   }
@@ -384,6 +389,12 @@ int ps__manifest_load(const char *dir, ps__manifest **out) {
   }
   m->version = (int64_t)json_integer_value(json_object_get(j, "version"));
   m->next_part = (int64_t)json_integer_value(json_object_get(j, "next_part"));
+  json_t *part = json_object_get(j, "partition");
+  if (json_is_object(part)) { /* Phase 3 */
+    ps_partition_strategy ps_;
+    if (ps_partition_strategy_from_name(json_string_value(json_object_get(part, "strategy")), &ps_) == PS_OK) m->strategy = (int)ps_;
+    m->target_bytes = (int64_t)json_integer_value(json_object_get(part, "target_bytes"));
+  }
   json_t *schema = json_object_get(j, "schema");
   if (json_is_array(schema))
     PS_CHECK(ps__schema_from_json(schema, json_string_value(json_object_get(j, "index")), &m->schema));

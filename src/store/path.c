@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/phase3_internal.h"
 #include "store/store_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -287,6 +288,7 @@ int ps__metadata_write(const char *dir, json_t *user, int durable) {
   if (!text) return PS_NOMEM();
   char *path = ps__path_join(dir, PS_METADATA_FILE);
   int rc = path ? ps__write_file_atomic(path, text, strlen(text), durable) : PS_NOMEM();
+  if (rc == PS_OK) ps__cache_note_write(dir); /* Phase 3 */
   free(text);
   ps__free_mem(path);
   return rc;

@@ -83,6 +83,8 @@ typedef struct ps__manifest {
   int nparts, cap;
   ps_column *bounds; /* index type; row 2k = min of part k, 2k+1 = max (non-legacy) */
   int64_t rows;
+  int strategy;         /* remembered ps_partition_strategy (0 = none; Phase 3) */
+  int64_t target_bytes; /* its size target (0 = default) */
 } ps__manifest;
 
 void ps__manifest_free(ps__manifest *m);

@@ -695,7 +695,98 @@ static int cmd_describe(const char *file) {
   return 0;
 }
 
+/* ------------------------------------------------------------ stores */
+
+/* interop_tool store-write BASE: item s/c/ITEM with several parts (a write
+ * cut into parts of 4 rows, an append after the range, an overlapping
+ * upsert); prints the item directory. */
+static int cmd_store_write(const char *basep) {
+  ps_store_options so;
+  memset(&so, 0, sizeof so);
+  so.base_path = basep;
+  so.no_fsync = 1;
+  ps_store *st = NULL;
+  ps_collection *c = NULL;
+  ps_frame *f = NULL;
+  int rc = ps_store_open("s", &so, 1, &st);
+  if (rc == PS_OK) rc = ps_collection_open(st, "c", 1, &c);
+  for (int step = 0; rc == PS_OK && step < 3; step++) {
+    static const int from[] = {0, 10, 6}, count[] = {10, 5, 2};
+    ps_column *d, *cl, *v, *sy;
+    rc = ps_frame_new(&f);
+    if (rc) break;
+    ps_frame_add_column(f, "Date", PS_TYPE_TIMESTAMP, PS_UNIT_NS, NULL, &d);
+    ps_frame_add_column(f, "close", PS_TYPE_FLOAT64, 0, NULL, &cl);
+    ps_frame_add_column(f, "volume", PS_TYPE_INT64, 0, NULL, &v);
+    ps_frame_add_column(f, "sym", PS_TYPE_STRING, 0, NULL, &sy);
+    for (int i = 0; i < count[step]; i++) {
+      int day = from[step] + i;
+      ps_column_append_int(d, (int64_t)(1704067200LL + day * 86400LL) * 1000000000LL + step);
+      ps_column_append_double(cl, day + 0.25 + step * 100);
+      if (i % 3 == 2) ps_column_append_null(v);
+      else ps_column_append_int(v, (int64_t)day * 1000 - 7);
+      char b[32];
+      snprintf(b, sizeof b, "s%d-%d", step, day);
+      ps_column_append_string(sy, b, strlen(b));
+    }
+    rc = ps_frame_validate(f);
+    if (rc == PS_OK) rc = ps_frame_set_index(f, "Date");
+    if (rc == PS_OK && step == 0) {
+      ps_item_write_options wo;
+      memset(&wo, 0, sizeof wo);
+      wo.part_rows = 4;
+      rc = ps_item_write(c, "ITEM", f, &wo);
+    } else if (rc == PS_OK) {
+      ps_append_options ao;
+      memset(&ao, 0, sizeof ao);
+      ao.part_rows = 4;
+      ao.duplicates = PS_DUP_KEEP_ALL;
+      rc = ps_item_append(c, "ITEM", f, &ao);
+    }
+    ps_frame_free(f);
+    f = NULL;
+  }
+  if (rc == PS_OK) printf("%s/ITEM\n", ps_collection_path(c));
+  int status = rc ? fail("store-write", rc) : 0;
+  ps_collection_close(c);
+  ps_store_close(st);
+  return status;
+}
+
+/* interop_tool store-dump BASE STORE/COLL/ITEM: our read of the item, as dump. */
+static int cmd_store_dump(const char *basep, const char *spec) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", spec);
+  char *coll = strchr(buf, '/'), *item = coll ? strchr(coll + 1, '/') : NULL;
+  if (!item) {
+    fprintf(stderr, "interop_tool: store-dump needs STORE/COLL/ITEM\n");
+    return 2;
+  }
+  *coll++ = 0;
+  *item++ = 0;
+  ps_store_options so;
+  memset(&so, 0, sizeof so);
+  so.base_path = basep;
+  ps_store *st = NULL;
+  ps_collection *c = NULL;
+  ps_frame *f = NULL;
+  int rc = ps_store_open(buf, &so, 0, &st);
+  if (rc == PS_OK) rc = ps_collection_open(st, coll, 0, &c);
+  if (rc == PS_OK) rc = ps_item_read(c, item, NULL, &f);
+  int status = rc ? fail(spec, rc) : 0;
+  if (!rc) {
+    dump_frame(stdout, f);
+    status = fflush(stdout) == 0 ? 0 : 1;
+  }
+  ps_frame_free(f);
+  ps_collection_close(c);
+  ps_store_close(st);
+  return status;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "store-write") == 0) return cmd_store_write(argv[2]);
+  if (argc >= 4 && strcmp(argv[1], "store-dump") == 0) return cmd_store_dump(argv[2], argv[3]);
   if (argc >= 2 && strcmp(argv[1], "cases") == 0) return cmd_cases();
   if (argc >= 3 && strcmp(argv[1], "write") == 0) return cmd_write(argv[2], argc - 3, argv + 3);
   if (argc >= 3 && strcmp(argv[1], "dump") == 0) return cmd_dump(argc - 2, argv + 2);
@@ -704,6 +795,8 @@ int main(int argc, char **argv) {
           "usage: interop_tool cases\n"
           "       interop_tool write OUTDIR [CASE...]\n"
           "       interop_tool dump FILE [--columns a,b] [--where EXPR]\n"
-          "       interop_tool describe FILE\n");
+          "       interop_tool describe FILE\n"
+          "       interop_tool store-write BASE\n"
+          "       interop_tool store-dump BASE STORE/COLL/ITEM\n");
   return 2;
 }
