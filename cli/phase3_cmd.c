@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "table/csv.h"
+#include "table/frame.h"
 
 int cli_phase3(int argc, char **argv);
 
@@ -270,8 +272,11 @@ static int cmd_write_batch(int argc, char **argv) {
 
 /* ---- read-chunks ---- */
 
-static int cmd_read_chunks(int argc, char **argv) {
-  const char *spec = NULL, *where = NULL, *columns = NULL, *format = "summary";
+/* `pystore read-chunks` (default format: a summary per chunk) and
+ * `pystore read --chunk-size N` (default: the rows, as `read` prints them). */
+static int cmd_read_chunks(int argc, char **argv, const char *default_format) {
+  const char *spec = NULL, *where = NULL, *columns = NULL, *format = default_format;
+  int64_t limit = 0, printed = 0; /* --limit N: stop after N rows (0 = all) */
   ps_chunk_options co;
   memset(&co, 0, sizeof co);
   for (int i = 0; i < argc; i++) {
@@ -282,6 +287,8 @@ static int cmd_read_chunks(int argc, char **argv) {
     else if (!strcmp(a, "--start") && i + 1 < argc) co.start = argv[++i];
     else if (!strcmp(a, "--end") && i + 1 < argc) co.end = argv[++i];
     else if (!strcmp(a, "--format") && i + 1 < argc) format = argv[++i];
+    else if (!strcmp(a, "--snapshot") && i + 1 < argc) co.snapshot = argv[++i];
+    else if (!strcmp(a, "--limit") && i + 1 < argc) limit = atoll(argv[++i]);
     else if (a[0] == '-' && a[1]) return usage();
     else if (!spec) spec = a;
     else return usage();
@@ -312,10 +319,26 @@ static int cmd_read_chunks(int argc, char **argv) {
     ps_frame *ch;
     rc = ps_chunk_reader_next(cr, &ch);
     if (rc < 0 || !ch) break;
+    if (limit > 0 && printed + ps_frame_num_rows(ch) > limit) { /* cut the last chunk */
+      ps_frame *head = NULL;
+      rc = ps__frame_clone_empty(ch, &head);
+      for (int c = 0; rc == PS_OK && c < ps_frame_num_columns(ch); c++)
+        rc = ps__column_append_range(ps_frame_column(head, c), ps_frame_column(ch, c), 0, limit - printed);
+      if (rc == PS_OK) rc = ps_frame_validate(head);
+      ps_frame_free(ch);
+      ch = head;
+      if (rc < 0) {
+        ps_frame_free(ch);
+        break;
+      }
+    }
+    printed += ps_frame_num_rows(ch);
     if (!strcmp(format, "summary")) printf("chunk %lld: %lld rows\n", (long long)k, (long long)ps_frame_num_rows(ch));
+    else if (!strcmp(format, "csv") && k > 0) rc = ps__csv_write_stdout(ch, 0); /* header once */
     else if (cli_print_frame(ch, format) != 0) rc = PS_ERR_INVALID;
     ps_frame_free(ch);
     k++;
+    if (limit > 0 && printed >= limit) break;
   }
   if (rc == PS_OK && !strcmp(format, "summary"))
     printf("%lld rows in %lld chunks\n", (long long)ps_chunk_reader_rows(cr), (long long)k);
@@ -454,7 +477,10 @@ int cli_phase3(int argc, char **argv) {
       return 0;
     }
   if (!strcmp(cmd, "write-batch")) return cmd_write_batch(n, rest);
-  if (!strcmp(cmd, "read-chunks")) return cmd_read_chunks(n, rest);
+  if (!strcmp(cmd, "read-chunks")) return cmd_read_chunks(n, rest, "summary");
+  if (!strcmp(cmd, "read"))
+    for (int k = 0; k < n; k++)
+      if (!strcmp(rest[k], "--chunk-size")) return cmd_read_chunks(n, rest, "table");
   if (!strcmp(cmd, "rebalance")) return cmd_rebalance(n, rest);
   if (!strcmp(cmd, "optimize")) return cmd_optimize(n, rest);
   if (!strcmp(cmd, "memory")) return cmd_memory();

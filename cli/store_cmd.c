@@ -68,7 +68,10 @@ static const char *H_READ =
     "  Print the item (the index is always included). --where EXPR filters rows\n"
     "  (e.g. \"close > 10 and sym == 'A'\"); --start/--end are inclusive bounds on the\n"
     "  index (ISO-8601 for time indexes). --format parquet needs -o OUT and writes a\n"
-    "  Parquet file (pandas metadata included); -o writes any format to OUT.\n";
+    "  Parquet file (pandas metadata included); -o writes any format to OUT.\n"
+    "  --chunk-size N reads and prints N rows at a time (memory bounded by one\n"
+    "  chunk, for items larger than memory): table, csv or json to stdout, with\n"
+    "  --columns/--where/--start/--end/--limit/--snapshot.\n";
 static const char *H_INFO =
     "usage: pystore [--path BASE] info [STORE[/COLL[/ITEM]]] [--snapshot S] [--format table|json]\n"
     "  No argument: the base path and its stores. STORE: its metadata and\n"

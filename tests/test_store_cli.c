@@ -88,6 +88,26 @@ static void test_cli(void) {
 /* The command names of the issue (stores, collections, items --where, stdin
  * input, Parquet in and out, info levels, --help everywhere, JSON output,
  * error messages naming the item). */
+/* read --chunk-size: the same rows as one read, CSV header once, --limit cuts */
+static void test_cli_read_chunks(void) {
+  char pre[512];
+  snprintf(pre, sizeof pre, "seq 0 99 | awk 'BEGIN{print \"i,x\"} {print $1\",\"$1*1.5}'");
+  ASSERT_EQ_INT(run_piped(pre, "write ch/co/N - --index i"), 0);
+  ASSERT_EQ_INT(run("read ch/co/N --format csv"), 0);
+  char whole[8192];
+  snprintf(whole, sizeof whole, "%s", slurp());
+  ASSERT_EQ_INT(run("read ch/co/N --format csv --chunk-size 7"), 0);
+  ASSERT_EQ_STR(slurp(), whole);
+  ASSERT_EQ_INT(run("read ch/co/N --format csv --chunk-size 7 --limit 10 --where 'x >= 3'"), 0);
+  const char *o = slurp();
+  ASSERT(strncmp(o, "i,x\n2,3.0\n", 10) == 0);
+  int lines = 0;
+  for (const char *p = o; *p; p++) lines += *p == '\n';
+  ASSERT_EQ_INT(lines, 11); /* header + 10 rows */
+  ASSERT_EQ_INT(run("read-chunks ch/co/N --chunk-size 30"), 0);
+  ASSERT(strstr(slurp(), "100 rows in 4 chunks"));
+}
+
 static void test_cli_commands(void) {
   char args[1024], pre[1024];
   /* --help for every command, and the top-level list */
@@ -205,6 +225,7 @@ int main(void) {
   snprintf(err_path, sizeof err_path, "%s/err.txt", base);
   RUN(test_cli);
   RUN(test_cli_commands);
+  RUN(test_cli_read_chunks);
   if (!test__failures) rm_base(base);
   TEST_MAIN_END();
 }

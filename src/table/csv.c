@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "pystore.h"
+#include "table/csv.h"
 #include "table/frame.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -950,10 +951,10 @@ static int put_value(ps_buf *b, const ps_column *c, int64_t i) {
   return ps_buf_append(b, tmp, n);
 }
 
-static int write_body(writer *w, const ps_frame *fr) {
+static int write_body(writer *w, const ps_frame *fr, int header) {
   ps_buf *b = &w->b;
   int nc = fr->ncols;
-  for (int j = 0; j < nc; j++) {
+  for (int j = 0; header && j < nc; j++) {
     if (j) PS_TRY(ps_buf_append_byte(b, ','));
     const char *name = fr->cols[j]->name;
     size_t n = strlen(name);
@@ -963,7 +964,7 @@ static int write_body(writer *w, const ps_frame *fr) {
     else
       PS_TRY(ps_buf_append(b, name, n));
   }
-  PS_TRY(ps_buf_append_byte(b, '\n'));
+  if (header) PS_TRY(ps_buf_append_byte(b, '\n'));
   int64_t rows = fr->nrows;
   for (int64_t i = 0; i < rows; i++) {
     for (int j = 0; j < nc; j++) {
@@ -978,6 +979,17 @@ static int write_body(writer *w, const ps_frame *fr) {
   return wflush(w);
 }
 
+int ps__csv_write_stdout(const ps_frame *frame, int header) {
+  writer w;
+  memset(&w, 0, sizeof w);
+  w.tmp = (char *)"standard output";
+  w.fd = STDOUT_FILENO;
+  fflush(stdout); /* keep order with anything printed through stdio */
+  int rc = write_body(&w, frame, header);
+  ps_buf_free(&w.b);
+  return rc;
+}
+
 int ps_csv_write_file(const char *path, const ps_frame *frame) {
   if (!path || !frame) return ps__error(PS_ERR_INVALID, "ps_csv_write_file: NULL argument");
   if (frame->ncols == 0) return ps__error(PS_ERR_INVALID, "%s: frame has no columns", path);
@@ -985,16 +997,7 @@ int ps_csv_write_file(const char *path, const ps_frame *frame) {
     if (frame->cols[j]->length != frame->nrows)
       return ps__error(PS_ERR_SCHEMA, "%s: column '%s' has %lld rows but the frame has %lld", path,
                        frame->cols[j]->name, (long long)frame->cols[j]->length, (long long)frame->nrows);
-  if (strcmp(path, "-") == 0) { /* standard output: no temporary, no rename */
-    writer w;
-    memset(&w, 0, sizeof w);
-    w.tmp = (char *)"standard output";
-    w.fd = STDOUT_FILENO;
-    fflush(stdout); /* keep order with anything printed through stdio */
-    int rc = write_body(&w, frame);
-    ps_buf_free(&w.b);
-    return rc;
-  }
+  if (strcmp(path, "-") == 0) return ps__csv_write_stdout(frame, 1); /* no temporary, no rename */
   char *tmp = ps_temp_name(path);
   if (!tmp) return PS_NOMEM();
   writer w;
@@ -1009,7 +1012,7 @@ int ps_csv_write_file(const char *path, const ps_frame *frame) {
     ps__free_mem(tmp);
     return rc;
   }
-  int rc = write_body(&w, frame);
+  int rc = write_body(&w, frame, 1);
   if (rc == PS_OK) rc = ps_fsync_fd(w.fd, tmp);
   if (close(w.fd) != 0 && rc == PS_OK) {
     int e = errno;
