@@ -22,9 +22,7 @@ int ps_duplicates_from_name(const char *name, ps_duplicates *out) {
                    name ? name : "(null)");
 }
 
-/* Copy of `data` with the columns in `schema` order, widened to the schema's
- * types where needed. */
-static int conform(const ps_frame *schema, const ps_frame *data, ps_frame **out) {
+int ps__conform(const ps_frame *schema, const ps_frame *data, ps_frame **out) {
   ps_frame *f;
   PS_TRY(ps__frame_clone_empty(schema, &f));
   int rc = PS_OK;
@@ -98,7 +96,7 @@ static int append_locked(ps__txn *t, const ps_frame *data, const ps_append_optio
   const ps_frame *src = data;
   if (old->schema) {
     PS_CHECK(ps__schema_check(old->schema, data, opt->widen));
-    PS_CHECK(conform(old->schema, data, &conf));
+    PS_CHECK(ps__conform(old->schema, data, &conf));
     src = conf;
   }
   PS_CHECK(ps__frame_sort_dedup(src, opt->duplicates, &rows));
@@ -129,7 +127,7 @@ static int append_locked(ps__txn *t, const ps_frame *data, const ps_append_optio
     if (old->legacy) {
       ps_frame *c2;
       PS_CHECK(ps__schema_check(stored, rows, 0));
-      PS_CHECK(conform(stored, rows, &c2));
+      PS_CHECK(ps__conform(stored, rows, &c2));
       ps_frame_free(rows);
       rows = c2;
     }

@@ -33,39 +33,6 @@ struct ps_chunk_reader {
 
 /* ---- index bounds and part pruning ---- */
 
-static int bound_expr(const ps_column *ic, const char *text, ps_op op, ps_expr **out) {
-  ps_value v;
-  memset(&v, 0, sizeof v);
-  char *end = NULL;
-  errno = 0;
-  switch (ic->type) {
-    case PS_TYPE_TIMESTAMP:
-    case PS_TYPE_DATE:
-    case PS_TYPE_STRING:
-    case PS_TYPE_BINARY:
-      v.kind = PS_VALUE_STRING;
-      v.s = text;
-      v.len = strlen(text);
-      break;
-    case PS_TYPE_FLOAT32:
-    case PS_TYPE_FLOAT64:
-      v.kind = PS_VALUE_DOUBLE;
-      v.d = strtod(text, &end);
-      break;
-    case PS_TYPE_UINT64:
-      v.kind = PS_VALUE_UINT;
-      v.u = strtoull(text, &end, 10);
-      break;
-    default:
-      v.kind = PS_VALUE_INT;
-      v.i = strtoll(text, &end, 10);
-      break;
-  }
-  if (end && (end == text || *end || errno))
-    return ps__error(PS_ERR_INVALID, "index bound '%s' is not a valid %s for index '%s'", text, ps_type_name(ic->type), ic->name);
-  return ps_expr_compare(ic->name, op, &v, out);
-}
-
 static int and_into(ps_expr **acc, ps_expr *e) {
   if (!*acc) {
     *acc = e;
@@ -77,55 +44,6 @@ static int and_into(ps_expr **acc, ps_expr *e) {
   return rc;
 }
 
-typedef struct bctx {
-  const ps_column *b;
-  int k;
-  int64_t rows;
-} bctx;
-
-static int bstats(void *vctx, const char *column, ps_col_stats *out) {
-  bctx *x = vctx;
-  const ps_column *b = x->b;
-  if (strcmp(column, b->name) != 0) return 0;
-  memset(out, 0, sizeof *out);
-  out->type = b->type;
-  out->unit = b->unit;
-  out->has_min_max = 1;
-  out->num_values = x->rows;
-  int64_t lo = 2 * x->k, hi = lo + 1;
-  switch (b->type) {
-    case PS_TYPE_FLOAT32:
-      out->min.d = ((const float *)b->values)[lo];
-      out->max.d = ((const float *)b->values)[hi];
-      break;
-    case PS_TYPE_FLOAT64:
-      out->min.d = ((const double *)b->values)[lo];
-      out->max.d = ((const double *)b->values)[hi];
-      break;
-    case PS_TYPE_UINT64:
-      out->min.u = ((const uint64_t *)b->values)[lo];
-      out->max.u = ((const uint64_t *)b->values)[hi];
-      break;
-    case PS_TYPE_STRING:
-    case PS_TYPE_BINARY:
-      out->min_s = ps_column_string(b, lo, &out->min_len);
-      out->max_s = ps_column_string(b, hi, &out->max_len);
-      break;
-    case PS_TYPE_DATE:
-    case PS_TYPE_INT32:
-      out->min.i = ((const int32_t *)b->values)[lo];
-      out->max.i = ((const int32_t *)b->values)[hi];
-      break;
-    case PS_TYPE_TIMESTAMP:
-    case PS_TYPE_INT64:
-      out->min.i = ((const int64_t *)b->values)[lo];
-      out->max.i = ((const int64_t *)b->values)[hi];
-      break;
-    default:
-      return 0; /* narrow integer index: no pruning */
-  }
-  return 1;
-}
 
 /* Plan: manifest, filter, chosen parts. */
 typedef struct plan {
@@ -156,12 +74,12 @@ static int plan_make(const char *dir, const char *start, const char *end, const 
   ps_expr *range = NULL;
   if (start) {
     ps_expr *e;
-    PS_CHECK(bound_expr(ic, start, PS_OP_GE, &e));
+    PS_CHECK(ps__index_bound_expr(ic, start, PS_OP_GE, &e));
     PS_CHECK(and_into(&range, e));
   }
   if (end) {
     ps_expr *e;
-    rc = bound_expr(ic, end, PS_OP_LE, &e);
+    rc = ps__index_bound_expr(ic, end, PS_OP_LE, &e);
     if (rc < 0) {
       ps_expr_free(range);
       goto fail;
@@ -194,8 +112,8 @@ static int plan_make(const char *dir, const char *start, const char *end, const 
   for (int k = 0; k < m->nparts; k++) {
     p->chosen[k] = 1;
     if (m->legacy || !m->bounds || m->bounds->length < 2 * (k + 1) || !p->use) continue;
-    bctx x = {m->bounds, k, m->parts[k].rows};
-    int r = ps__expr_may_match(p->use, bstats, &x);
+    ps__part_bounds x = {m->bounds, k, m->parts[k].rows};
+    int r = ps__expr_may_match(p->use, ps__part_bounds_stats, &x);
     if (r < 0) {
       rc = r;
       goto fail;

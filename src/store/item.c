@@ -311,7 +311,7 @@ done:
 
 /* ---- write ---- */
 
-static int parse_meta(const char *text, json_t **out) {
+int ps__parse_user_metadata(const char *text, json_t **out) {
   *out = NULL;
   if (!text) return PS_OK;
   json_error_t err;
@@ -338,7 +338,7 @@ int ps_item_write(ps_collection *c, const char *item, const ps_frame *data, cons
   PS_TRY(check_coll_item(c, item));
   PS_TRY(ps__check_index(data));
   json_t *meta;
-  PS_TRY(parse_meta(opt->metadata, &meta));
+  PS_TRY(ps__parse_user_metadata(opt->metadata, &meta));
   ps_frame *rows = NULL;
   char *dir = NULL;
   int rc;
@@ -382,14 +382,8 @@ static int64_t col_i64(const ps_column *c, int64_t row) {
   }
 }
 
-typedef struct bounds_ctx {
-  const ps_column *b;
-  int k;
-  int64_t rows;
-} bounds_ctx;
-
-static int bounds_stats(void *vctx, const char *column, ps_col_stats *out) {
-  bounds_ctx *x = vctx;
+int ps__part_bounds_stats(void *vctx, const char *column, ps_col_stats *out) {
+  ps__part_bounds *x = vctx;
   const ps_column *b = x->b;
   if (strcmp(column, b->name) != 0) return 0;
   memset(out, 0, sizeof *out);
@@ -425,7 +419,7 @@ static int bounds_stats(void *vctx, const char *column, ps_col_stats *out) {
   return 1;
 }
 
-static int bound_expr(const ps_column *ic, const char *text, ps_op op, ps_expr **out) {
+int ps__index_bound_expr(const ps_column *ic, const char *text, ps_op op, ps_expr **out) {
   ps_value v;
   memset(&v, 0, sizeof v);
   char *end = NULL;
@@ -479,10 +473,10 @@ static int plan_build(const ps__manifest *m, const ps_item_read_options *opt, re
   memset(p, 0, sizeof *p);
   const ps_column *ic = m->schema && m->schema->index >= 0 ? m->schema->cols[m->schema->index] : NULL;
   if ((opt->start || opt->end) && !ic) return ps__error(PS_ERR_INVALID, "start/end given but the item has no index");
-  if (opt->start) PS_TRY(bound_expr(ic, opt->start, PS_OP_GE, &p->range));
+  if (opt->start) PS_TRY(ps__index_bound_expr(ic, opt->start, PS_OP_GE, &p->range));
   if (opt->end) {
     ps_expr *e;
-    int rc = bound_expr(ic, opt->end, PS_OP_LE, &e);
+    int rc = ps__index_bound_expr(ic, opt->end, PS_OP_LE, &e);
     if (rc < 0) {
       plan_free(p);
       return rc;
@@ -524,15 +518,15 @@ static int plan_build(const ps__manifest *m, const ps_item_read_options *opt, re
 
 static int part_may_match(const ps__manifest *m, int k, const ps_item_read_options *opt, const read_plan *p) {
   if (m->legacy || !m->bounds || m->bounds->length < 2 * (k + 1)) return 1;
-  bounds_ctx x = {m->bounds, k, m->parts[k].rows};
+  ps__part_bounds x = {m->bounds, k, m->parts[k].rows};
   /* p->range may have been flattened into p->combined by ps_expr_and (its node freed) */
   const ps_expr *range = p->combined ? p->combined : p->range;
   if (range) {
-    int r = ps__expr_may_match(range, bounds_stats, &x);
+    int r = ps__expr_may_match(range, ps__part_bounds_stats, &x);
     if (r <= 0) return r;
   }
   if (opt->filter) {
-    int r = ps__expr_may_match(opt->filter, bounds_stats, &x);
+    int r = ps__expr_may_match(opt->filter, ps__part_bounds_stats, &x);
     if (r <= 0) return r;
   }
   return 1;
@@ -799,7 +793,7 @@ int ps_item_metadata(ps_collection *c, const char *item, const char *snapshot, c
 int ps_item_set_metadata(ps_collection *c, const char *item, const char *json) {
   PS_TRY(check_coll_item(c, item));
   json_t *meta;
-  PS_TRY(parse_meta(json ? json : "{}", &meta));
+  PS_TRY(ps__parse_user_metadata(json ? json : "{}", &meta));
   char *dir = ps__path_join(c->path, item);
   int rc = PS_OK;
   if (!dir) {

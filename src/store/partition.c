@@ -322,21 +322,6 @@ done:
 
 /* ---- public: partitioned write, rebalance, remembered strategy ---- */
 
-static int parse_meta(const char *text, json_t **out) {
-  *out = NULL;
-  if (!text) return PS_OK;
-  json_error_t err;
-  json_t *j = json_loads(text, 0, &err);
-  if (!j) return ps__error(PS_ERR_PARSE, "metadata: invalid JSON at column %d: %s", err.column, err.text);
-  if (!json_is_object(j)) {
-    json_decref(j);
-    return ps__error(PS_ERR_INVALID, "metadata must be a JSON object");
-  }
-  json_object_del(j, "_updated");
-  *out = j;
-  return PS_OK;
-}
-
 typedef struct wp_ctx {
   const ps_frame *rows;
   int strategy;
@@ -370,7 +355,7 @@ int ps_item_write_partitioned(ps_collection *c, const char *item, const ps_frame
   ps_frame *rows = NULL;
   char *dir = NULL;
   int rc;
-  PS_CHECK(parse_meta(wopt->metadata, &meta));
+  PS_CHECK(ps__parse_user_metadata(wopt->metadata, &meta));
   PS_CHECK(ps__frame_sort_dedup(data, wopt->duplicates, &rows));
   wp_ctx x = {rows, popt->strategy, popt->target_bytes, wopt->part_rows};
   PS_CHECK(ps__partition_resolve(popt->strategy, popt->target_bytes, rows, &x.strategy));

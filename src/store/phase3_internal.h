@@ -82,8 +82,6 @@ void ps__cache_note_write(const char *item_dir);
 /* ps_parquet_read restricted to row groups [first, first + count). */
 int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, int first, int count, ps_frame **out);
 
-/* ---- stream.c ---- */
-/* Conform `data` to `schema` (column order, lossless widening). */
-int ps__conform(const ps_frame *schema, const ps_frame *data, ps_frame **out);
+
 
 #endif

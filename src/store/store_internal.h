@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pystore.h"
+#include "table/expr.h"
 
 #define PS_MANIFEST_FILE "_pystore_manifest.json"
 #define PS_METADATA_FILE "pystore_metadata.json"
@@ -132,5 +133,26 @@ int ps__check_index(const ps_frame *f);
 int ps__read_parts(const char *dir, const ps__manifest *m, int from, int to, ps_frame **out);
 /* Create a new item atomically from sorted `rows` (collection lock held by caller or not). */
 int ps__item_create(ps_collection *c, const char *item, const ps_frame *rows, int64_t part_rows, json_t *meta);
+
+/* Part pruning by the manifest's index bounds. `bounds` holds min and max of
+ * part k at rows 2k and 2k+1; ps__part_bounds_stats is a ps_stats_fn. */
+typedef struct ps__part_bounds {
+  const ps_column *b;
+  int k;
+  int64_t rows;
+} ps__part_bounds;
+int ps__part_bounds_stats(void *ctx, const char *column, ps_col_stats *out);
+/* `index OP text` with `text` read in the index column's type (ISO-8601 for
+ * dates/timestamps, a number for numeric indexes). PS_ERR_INVALID if it
+ * does not parse. */
+int ps__index_bound_expr(const ps_column *index, const char *text, ps_op op, ps_expr **out);
+
+/* User metadata JSON text (NULL = none) as an object without "_updated";
+ * PS_ERR_PARSE / PS_ERR_INVALID for bad JSON or a non-object. */
+int ps__parse_user_metadata(const char *text, json_t **out);
+
+/* Copy of `data` with the columns in `schema` order (and its nullability),
+ * losslessly widened to the schema's types where they differ. */
+int ps__conform(const ps_frame *schema, const ps_frame *data, ps_frame **out);
 
 #endif

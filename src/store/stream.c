@@ -21,49 +21,6 @@
 
 #define FANIN 16
 
-/* ---- conform (column order, lossless widening) ---- */
-
-int ps__conform(const ps_frame *schema, const ps_frame *data, ps_frame **out) {
-  ps_frame *f;
-  PS_TRY(ps__frame_clone_empty(schema, &f));
-  int rc = PS_OK;
-  for (int i = 0; i < schema->ncols; i++) {
-    ps_column *dst = f->cols[i];
-    const ps_column *src = ps_frame_column_by_name(data, dst->name);
-    if (!src) {
-      rc = ps__error(PS_ERR_SCHEMA, "column '%s' missing", dst->name);
-      goto fail;
-    }
-    if (src->type == dst->type) {
-      PS_CHECK(ps__column_append_range(dst, src, 0, src->length));
-      continue;
-    }
-    for (int64_t r = 0; r < src->length; r++) {
-      if (ps_column_is_null(src, r)) {
-        PS_CHECK(ps_column_append_null(dst));
-        continue;
-      }
-      switch (src->type) {
-        case PS_TYPE_FLOAT32: rc = ps_column_append_double(dst, ((const float *)src->values)[r]); break;
-        case PS_TYPE_INT8: rc = ps_column_append_int(dst, ((const int8_t *)src->values)[r]); break;
-        case PS_TYPE_INT16: rc = ps_column_append_int(dst, ((const int16_t *)src->values)[r]); break;
-        case PS_TYPE_INT32: rc = ps_column_append_int(dst, ((const int32_t *)src->values)[r]); break;
-        case PS_TYPE_UINT8: rc = ps_column_append_int(dst, ((const uint8_t *)src->values)[r]); break;
-        case PS_TYPE_UINT16: rc = ps_column_append_int(dst, ((const uint16_t *)src->values)[r]); break;
-        case PS_TYPE_UINT32: rc = ps_column_append_int(dst, ((const uint32_t *)src->values)[r]); break;
-        default: rc = ps__error(PS_ERR_SCHEMA, "column '%s': cannot convert", dst->name); break;
-      }
-      if (rc < 0) goto fail;
-    }
-  }
-  PS_CHECK(ps_frame_validate(f));
-  *out = f;
-  return PS_OK;
-fail:
-  ps_frame_free(f);
-  return rc;
-}
-
 /* ---- cursors over sorted sequences of Parquet files ---- */
 
 typedef struct cursor {
