@@ -251,17 +251,19 @@ int ps__read_parts(const char *dir, const ps__manifest *m, int from, int to, ps_
 
 /* ---- create ---- */
 
-int ps__item_create(ps_collection *c, const char *item, const ps_frame *rows, int64_t part_rows, json_t *meta) {
+/* The one way an item comes to exist: built in a hidden temporary directory
+ * under the collection lock by fill(), then renamed into place. */
+
+int ps__item_create_with(ps_collection *c, const char *item, json_t *meta, ps__create_fill fill, void *ctx) {
   int lock_fd;
   PS_TRY(ps__lock_dir(c->path, &c->store->opt, &lock_fd));
   char *dir = ps__path_join(c->path, item);
   char *tmp = ps__hidden_temp(c->path, "tmp", item);
-  char *mpath = NULL;
   ps__manifest *m = NULL;
   ps__txn t;
   memset(&t, 0, sizeof t);
   t.lock_fd = -1;
-  int rc = PS_OK;
+  int rc = PS_OK, made = 0;
   if (!dir || !tmp) {
     rc = PS_NOMEM();
     goto done;
@@ -280,12 +282,13 @@ int ps__item_create(ps_collection *c, const char *item, const ps_frame *rows, in
     PS_CHECK(ps__rmtree(dir));
   }
   PS_CHECK(ps__mkdir(tmp, 0));
+  made = 1;
   t.coll = c;
-  t.durable = durable(c);
+  t.durable = !c->store->opt.no_fsync;
   t.dir = tmp;
-  PS_CHECK(ps__manifest_new(rows, &m));
+  PS_CHECK(ps__manifest_new(NULL, &t.m));
+  PS_CHECK(fill(ctx, &t, &m));
   m->version = 1;
-  PS_CHECK(ps__txn_write_parts(&t, rows, part_rows, m));
   PS_CHECK(ps__manifest_save(tmp, m, t.durable));
   PS_CHECK(ps__metadata_write(tmp, meta, t.durable));
   if (rename(tmp, dir) != 0) {
@@ -293,20 +296,37 @@ int ps__item_create(ps_collection *c, const char *item, const ps_frame *rows, in
     rc = ps__error(ps_status_from_errno(e), "%s: cannot move the new item into place: %s", dir, strerror(e));
     goto fail;
   }
+  made = 0;
   if (t.durable) PS_CHECK(ps_fsync_parent_dir(dir));
   ps__cache_note_write(dir); /* Phase 3: the item is visible now */
   goto done;
 fail:
-  ps__rmtree(tmp);
 done:
+  if (made) ps__rmtree(tmp);
   for (size_t i = 0; i < t.nwritten; i++) ps__free_mem(t.written[i]);
   ps__free_mem(t.written);
+  ps__manifest_free(t.m);
   ps__manifest_free(m);
   ps__unlock(lock_fd);
   ps__free_mem(dir);
   ps__free_mem(tmp);
-  ps__free_mem(mpath);
   return rc;
+}
+
+typedef struct create_rows {
+  const ps_frame *rows;
+  int64_t part_rows;
+} create_rows;
+
+static int fill_rows(void *ctx, ps__txn *t, ps__manifest **m) {
+  create_rows *x = ctx;
+  PS_TRY(ps__manifest_new(x->rows, m));
+  return ps__txn_write_parts(t, x->rows, x->part_rows, *m);
+}
+
+int ps__item_create(ps_collection *c, const char *item, const ps_frame *rows, int64_t part_rows, json_t *meta) {
+  create_rows x = {rows, part_rows};
+  return ps__item_create_with(c, item, meta, fill_rows, &x);
 }
 
 /* ---- write ---- */

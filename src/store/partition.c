@@ -260,66 +260,6 @@ int ps__partition_write(ps__txn *t, const ps_frame *rows, int strategy, int64_t 
   return rc;
 }
 
-/* ---- atomic creation ---- */
-
-int ps__item_create_with(ps_collection *c, const char *item, json_t *meta, ps__create_fill fill, void *ctx) {
-  int lock_fd;
-  PS_TRY(ps__lock_dir(c->path, &c->store->opt, &lock_fd));
-  char *dir = ps__path_join(c->path, item);
-  char *tmp = ps__hidden_temp(c->path, "tmp", item);
-  ps__manifest *m = NULL;
-  ps__txn t;
-  memset(&t, 0, sizeof t);
-  t.lock_fd = -1;
-  int rc = PS_OK, made = 0;
-  if (!dir || !tmp) {
-    rc = PS_NOMEM();
-    goto done;
-  }
-  ps__clean_collection_leftovers(c->path);
-  if (ps__is_dir(dir)) {
-    ps__manifest *old;
-    rc = ps__manifest_load(dir, &old);
-    ps__manifest_free(old);
-    if (rc == PS_OK) {
-      rc = ps__error(PS_ERR_EXISTS, "item '%s' already exists in %s", item, c->path);
-      goto done;
-    }
-    if (rc != PS_ERR_NOT_FOUND) goto done;
-    PS_CHECK(ps__rmtree(dir));
-  }
-  PS_CHECK(ps__mkdir(tmp, 0));
-  made = 1;
-  t.coll = c;
-  t.durable = !c->store->opt.no_fsync;
-  t.dir = tmp;
-  PS_CHECK(ps__manifest_new(NULL, &t.m));
-  PS_CHECK(fill(ctx, &t, &m));
-  m->version = 1;
-  PS_CHECK(ps__manifest_save(tmp, m, t.durable));
-  PS_CHECK(ps__metadata_write(tmp, meta, t.durable));
-  if (rename(tmp, dir) != 0) {
-    int e = errno;
-    rc = ps__error(ps_status_from_errno(e), "%s: cannot move the new item into place: %s", dir, strerror(e));
-    goto fail;
-  }
-  made = 0;
-  if (t.durable) ps_fsync_parent_dir(dir);
-  ps__cache_note_write(dir);
-  goto done;
-fail:
-done:
-  if (made) ps__rmtree(tmp);
-  for (size_t i = 0; i < t.nwritten; i++) ps__free_mem(t.written[i]);
-  ps__free_mem(t.written);
-  ps__manifest_free(t.m);
-  ps__manifest_free(m);
-  ps__unlock(lock_fd);
-  ps__free_mem(dir);
-  ps__free_mem(tmp);
-  return rc;
-}
-
 /* ---- public: partitioned write, rebalance, remembered strategy ---- */
 
 typedef struct wp_ctx {
