@@ -83,16 +83,22 @@ int main(void) {
 
   const char *symbols[] = {"AAPL", "MSFT", "^GSPC", "BRK.B", "7203.T"};
   const int days = 250;
-  ps_frame *aapl_next = NULL;
+  const int late_day = 100; /* a day of AAPL that arrives late, out of order */
+  ps_frame *aapl_next = NULL, *aapl_late = NULL;
   for (int i = 0; i < 5; i++) {
     ps_frame *f = minute_bars(symbols[i], days + 1, 42u + (unsigned)i);
-    if (i == 0) aapl_next = day_slice(f, days); /* held back for the append below */
+    if (i == 0) { /* held back for the appends below */
+      aapl_next = day_slice(f, days);
+      aapl_late = day_slice(f, late_day);
+    }
     ps_frame *head = NULL;
     ps_frame *g = f;
-    if (i == 0) { /* AAPL: write all but the last day */
+    if (i == 0) { /* AAPL: write all but the last day and the late day */
       ps_expr *e;
-      char text[64]; /* an integer compares with a timestamp in its own unit (ns) */
-      snprintf(text, sizeof text, "Date < %lld", 1704205800LL * 1000000000LL + (long long)days * 86400LL * 1000000000LL);
+      char text[160]; /* an integer compares with a timestamp in its own unit (ns) */
+      const long long t0_ns = 1704205800LL * 1000000000LL, day_ns = 86400LL * 1000000000LL;
+      snprintf(text, sizeof text, "Date < %lld and (Date < %lld or Date >= %lld)", t0_ns + days * day_ns,
+               t0_ns + late_day * day_ns, t0_ns + (late_day + 1) * day_ns);
       check(ps_expr_parse(text, &e), "filter");
       check(ps_frame_filter(f, e, &head), "filter");
       ps_expr_free(e);
@@ -123,6 +129,14 @@ int main(void) {
   check(ps_item_info_get(coll, "AAPL", NULL, &info), "info");
   printf("appended the same day again (keep_last upsert): still %lld rows\n", (long long)info.num_rows);
   ps_frame_free(aapl_next);
+  /* a day that arrives late lands in the middle: only the part it overlaps is rewritten */
+  t0 = now();
+  check(ps_item_append(coll, "AAPL", aapl_late, NULL), "append AAPL late day");
+  t1 = now();
+  check(ps_item_info_get(coll, "AAPL", NULL, &info), "info");
+  printf("appended a late day (out of order) in %.1f ms: %lld rows, still sorted by Date, %lld part files\n",
+         (t1 - t0) * 1e3, (long long)info.num_rows, (long long)info.num_parts);
+  ps_frame_free(aapl_late);
 
   char *name;
   ps_snapshot_delete(coll, "before_march_edit"); /* from an earlier run of the demo, if any */
@@ -169,7 +183,7 @@ int main(void) {
   ps_names_free(items);
 
   printf("\nTry:\n  build/pystore read demo/NASDAQ/AAPL --start 2024-03-04 --end 2024-03-05 --columns close --limit 5\n"
-         "  build/pystore list-items demo/NASDAQ\n"
+         "  build/pystore items demo/NASDAQ --where asset=equity\n"
          "  DuckDB: SELECT * FROM read_parquet('%s/AAPL/*.parquet') LIMIT 5;\n",
          ps_collection_path(coll));
   ps_collection_close(coll);
