@@ -408,13 +408,13 @@ static void free_plan_tasks(read_ctx *c, int p, ps_column **pool) {
 typedef struct gather_ctx {
   read_ctx *c;
   int plan;
-  const uint8_t *sel;
-  int64_t rows;
+  const int64_t *idx; /* matching row positions, shared by every column */
+  int64_t count;
 } gather_ctx;
 
 static int gather_task(void *v, int i) {
   gather_ctx *g = v;
-  return ps__column_append_selected(g->c->out->cols[i], g->c->local[g->plan * g->c->nleaves + i], g->sel, g->rows);
+  return ps__column_append_indices(g->c->out->cols[i], g->c->local[g->plan * g->c->nleaves + i], g->idx, g->count);
 }
 
 /* Row group by row group (memory: one row group's columns): decode the
@@ -482,9 +482,18 @@ static int read_filtered(read_ctx *c, const ps_expr *filter, const int *filter_l
       PS_CHECK(decode_tasks(c, tasks, n, pool));
       for (int i = 0; i < c->nout; i++)
         if (!is_filter[i]) PS_CHECK(finish_local(c, p * c->nleaves + i, rows));
-      /* columns are independent: gather them in parallel */
-      gather_ctx g = {c, p, sel, rows};
-      PS_CHECK(ps_parallel_for(c->nout, c->opt->threads, gather_task, &g));
+      /* columns are independent: gather them in parallel, by one list of positions */
+      int64_t *idx = ps__malloc((size_t)matches * sizeof *idx);
+      if (!idx) {
+        rc = PS_NOMEM();
+        goto fail;
+      }
+      for (int64_t r = 0, k = 0; r < rows; r++)
+        if (sel[r]) idx[k++] = r;
+      gather_ctx g = {c, p, idx, matches};
+      rc = ps_parallel_for(c->nout, c->opt->threads, gather_task, &g);
+      ps__free_mem(idx);
+      if (rc < 0) goto fail;
     }
     free_plan_tasks(c, p, pool);
   }

@@ -528,44 +528,32 @@ int ps__column_append_range(ps_column *dst, const ps_column *src, int64_t from, 
   return rc;
 }
 
-/* Branch-free gather: write every row, advance only on selected ones (the
- * destination has one spare slot for the last unselected write). */
-#define GATHER(T)                                          \
-  do {                                                     \
-    const T *sv = (const T *)src->values;                  \
-    T *dv = (T *)dst->values + base;                       \
-    int64_t k = 0;                                         \
-    for (int64_t i = 0; i < n; i++) {                      \
-      dv[k] = sv[i];                                       \
-      k += sel[i] != 0;                                    \
-    }                                                      \
+#define GATHER(T)                                \
+  do {                                           \
+    const T *sv = (const T *)src->values;        \
+    T *dv = (T *)dst->values + base;             \
+    for (int64_t k = 0; k < count; k++) dv[k] = sv[idx[k]]; \
   } while (0)
 
-int ps__column_append_selected(ps_column *dst, const ps_column *src, const uint8_t *sel, int64_t n) {
-  if (n < 0 || n > src->length) return ps__error(PS_ERR_INVALID, "column '%s': selection longer than the column", src->name);
-  int64_t count = 0;
-  for (int64_t i = 0; i < n; i++) count += sel[i] != 0;
-  if (count == 0) return PS_OK;
-  if (count == n) return ps__column_append_range(dst, src, 0, n);
+int ps__column_append_indices(ps_column *dst, const ps_column *src, const int64_t *idx, int64_t count) {
+  if (count <= 0) return PS_OK;
   int64_t base = dst->length;
-  PS_TRY(ps__column_reserve(dst, base + count + 1));
+  PS_TRY(ps__column_reserve(dst, base + count));
   int src_nulls = src->validity && src->null_count;
   if (src_nulls && !dst->validity) PS_TRY(ps__column_make_validity(dst));
   if (ps_is_string_type(src->type)) {
     const int64_t *so = src->values;
     int64_t total = 0;
-    for (int64_t i = 0; i < n; i++)
-      if (sel[i]) total += so[i + 1] - so[i];
+    for (int64_t k = 0; k < count; k++) total += so[idx[k] + 1] - so[idx[k]];
     PS_TRY(ps__column_reserve_bytes(dst, total));
     int64_t *doff = (int64_t *)dst->values + base;
-    int64_t pos = dst->bytes_len, k = 0;
+    int64_t pos = dst->bytes_len;
     doff[0] = pos;
-    for (int64_t i = 0; i < n; i++) {
-      if (!sel[i]) continue;
-      int64_t l = so[i + 1] - so[i];
+    for (int64_t k = 0; k < count; k++) {
+      int64_t i = idx[k], l = so[i + 1] - so[i];
       if (l) memcpy(dst->bytes + pos, src->bytes + so[i], (size_t)l);
       pos += l;
-      doff[++k] = pos;
+      doff[k + 1] = pos;
     }
     dst->bytes_len = pos;
   } else {
@@ -577,16 +565,14 @@ int ps__column_append_selected(ps_column *dst, const ps_column *src, const uint8
     }
   }
   if (dst->validity) {
-    int64_t k = base, nulls = 0;
-    for (int64_t i = 0; i < n; i++) {
-      if (!sel[i]) continue;
-      if (!src_nulls || ps_bit_get(src->validity, i)) {
-        ps_bit_set(dst->validity, k);
+    int64_t nulls = 0;
+    for (int64_t k = 0; k < count; k++) {
+      if (!src_nulls || ps_bit_get(src->validity, idx[k])) {
+        ps_bit_set(dst->validity, base + k);
       } else {
-        ps_bit_clear(dst->validity, k);
+        ps_bit_clear(dst->validity, base + k);
         nulls++;
       }
-      k++;
     }
     dst->null_count += nulls;
   }
@@ -594,6 +580,22 @@ int ps__column_append_selected(ps_column *dst, const ps_column *src, const uint8
   return PS_OK;
 }
 #undef GATHER
+
+int ps__column_append_selected(ps_column *dst, const ps_column *src, const uint8_t *sel, int64_t n) {
+  if (n < 0 || n > src->length) return ps__error(PS_ERR_INVALID, "column '%s': selection longer than the column", src->name);
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; i++) count += sel[i] != 0;
+  if (count == 0) return PS_OK;
+  if (count == n) return ps__column_append_range(dst, src, 0, n);
+  int64_t *idx = ps__malloc((size_t)count * sizeof *idx);
+  if (!idx) return PS_NOMEM();
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (sel[i]) idx[k++] = i;
+  int rc = ps__column_append_indices(dst, src, idx, count);
+  ps__free_mem(idx);
+  return rc;
+}
 
 int ps__frame_clone_empty(const ps_frame *src, ps_frame **out) {
   ps_frame *f;

@@ -54,6 +54,8 @@ int ps__frame_adopt_column(ps_frame *frame, ps_column *col);
 int ps__column_same_type(const ps_column *a, const ps_column *b);
 /* Append rows [from, from+n) of src to dst (same type). */
 int ps__column_append_range(ps_column *dst, const ps_column *src, int64_t from, int64_t n);
+/* Append rows idx[0..count) of src (positions in src, any order). */
+int ps__column_append_indices(ps_column *dst, const ps_column *src, const int64_t *idx, int64_t count);
 /* Append the rows of src whose selection byte is non-zero. */
 int ps__column_append_selected(ps_column *dst, const ps_column *src, const uint8_t *sel, int64_t n);
 /* New frame with the same columns (types, index) and no rows. */
