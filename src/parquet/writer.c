@@ -12,6 +12,7 @@
 #include "parquet/column_writer.h"
 #include "parquet/metadata.h"
 #include "parquet/schema.h"
+#include "parquet/writer.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/fileio.h"
@@ -260,19 +261,23 @@ static int write_row_group(ps_parquet_writer *w, const ps_frame *f, int64_t star
 
 /* `last`: no batch follows, so a final partial row group can be encoded
  * straight from the caller's buffers instead of being copied to pending. */
-static int writer_write(ps_parquet_writer *w, const ps_frame *batch, int last) {
+static int writer_write(ps_parquet_writer *w, const ps_frame *batch, int64_t from, int64_t to, int last) {
   if (!w || !batch) return ps__error(PS_ERR_INVALID, "ps_parquet_writer_write: NULL argument");
   if (w->failed) return ps__error(PS_ERR_INVALID, "%s: writer already failed: %s", w->path, w->errmsg);
   int rc;
   if (!w->schema && (rc = setup_schema(w, batch)) < 0) return fail(w, rc);
   if ((rc = check_batch(w, batch)) < 0) return fail(w, rc);
-  int64_t nrows = batch->ncols ? batch->cols[0]->length : 0;
+  int64_t len = batch->ncols ? batch->cols[0]->length : 0;
   for (int i = 1; i < batch->ncols; i++)
-    if (batch->cols[i]->length != nrows)
+    if (batch->cols[i]->length != len)
       return fail(w, ps__error(PS_ERR_SCHEMA, "%s: batch column '%s' has %lld rows, column '%s' has %lld", w->path,
                                batch->cols[i]->name, (long long)batch->cols[i]->length, batch->cols[0]->name,
-                               (long long)nrows));
-  int64_t row = 0;
+                               (long long)len));
+  int64_t nrows = to < 0 ? len : to; /* rows [from, nrows) of the batch */
+  if (from < 0 || from > nrows || nrows > len)
+    return fail(w, ps__error(PS_ERR_INVALID, "%s: row range [%lld, %lld) outside the batch of %lld rows", w->path,
+                             (long long)from, (long long)nrows, (long long)len));
+  int64_t row = from;
   while (row < nrows) {
     int64_t pend = w->pending->cols[0]->length;
     if (pend == 0 && (nrows - row >= w->row_group_rows || last)) {
@@ -299,7 +304,11 @@ static int writer_write(ps_parquet_writer *w, const ps_frame *batch, int last) {
   return PS_OK;
 }
 
-int ps_parquet_writer_write(ps_parquet_writer *w, const ps_frame *batch) { return writer_write(w, batch, 0); }
+int ps_parquet_writer_write(ps_parquet_writer *w, const ps_frame *batch) { return writer_write(w, batch, 0, -1, 0); }
+
+int ps__parquet_writer_write_rows(ps_parquet_writer *w, const ps_frame *batch, int64_t from, int64_t n) {
+  return writer_write(w, batch, from, from + n, 0);
+}
 
 /* Serialise the page indexes of every chunk and note their offsets. */
 static int write_page_indexes(ps_parquet_writer *w, int64_t (*ci_off)[2], int64_t (*oi_off)[2]) {
@@ -535,14 +544,19 @@ void ps_parquet_writer_abort(ps_parquet_writer *w) {
   writer_free(w);
 }
 
-int ps_parquet_write(const char *path, const ps_frame *frame, const ps_write_options *opt) {
+int ps__parquet_write_rows(const char *path, const ps_frame *frame, int64_t from, int64_t n,
+                           const ps_write_options *opt) {
   if (!frame) return ps__error(PS_ERR_INVALID, "ps_parquet_write: frame is NULL");
   ps_parquet_writer *w;
   PS_TRY(ps_parquet_writer_open(path, opt, &w));
-  int rc = writer_write(w, frame, 1);
+  int rc = writer_write(w, frame, from, n < 0 ? -1 : from + n, 1);
   if (rc < 0) {
     ps_parquet_writer_abort(w);
     return rc;
   }
   return ps_parquet_writer_close(w);
+}
+
+int ps_parquet_write(const char *path, const ps_frame *frame, const ps_write_options *opt) {
+  return ps__parquet_write_rows(path, frame, 0, -1, opt);
 }

@@ -22,6 +22,20 @@ int ps_duplicates_from_name(const char *name, ps_duplicates *out) {
                    name ? name : "(null)");
 }
 
+int ps__conform_view(const ps_frame *schema, const ps_frame *data, const ps_frame **view, ps_frame **owned) {
+  *owned = NULL;
+  int same = data->ncols == schema->ncols && data->index == schema->index;
+  for (int i = 0; same && i < schema->ncols; i++)
+    same = ps__column_same_type(schema->cols[i], data->cols[i]) && schema->cols[i]->nullable == data->cols[i]->nullable;
+  if (same) { /* already in the item's shape: no copy */
+    *view = data;
+    return PS_OK;
+  }
+  PS_TRY(ps__conform(schema, data, owned));
+  *view = *owned;
+  return PS_OK;
+}
+
 int ps__conform(const ps_frame *schema, const ps_frame *data, ps_frame **out) {
   ps_frame *f;
   PS_TRY(ps__frame_clone_empty(schema, &f));
@@ -90,16 +104,18 @@ static int refresh_metadata(const char *dir, int durable) {
 
 static int append_locked(ps__txn *t, const ps_frame *data, const ps_append_options *opt) {
   ps__manifest *old = t->m;
-  ps_frame *rows = NULL, *conf = NULL, *stored = NULL, *merged = NULL;
+  ps_frame *rows_owned = NULL, *conf = NULL, *stored = NULL, *merged = NULL;
+  const ps_frame *rows = NULL;
   ps__manifest *m = NULL;
   int rc = PS_OK;
   const ps_frame *src = data;
+  /* rows in order and in the item's shape are written from the caller's
+   * memory: no copies of the appended data */
   if (old->schema) {
     PS_CHECK(ps__schema_check(old->schema, data, opt->widen));
-    PS_CHECK(ps__conform(old->schema, data, &conf));
-    src = conf;
+    PS_CHECK(ps__conform_view(old->schema, data, &src, &conf));
   }
-  PS_CHECK(ps__frame_sort_dedup(src, opt->duplicates, &rows));
+  PS_CHECK(ps__frame_sort_dedup_view(src, opt->duplicates, &rows, &rows_owned));
   PS_CHECK(ps__manifest_new(old->schema ? old->schema : rows, &m));
   m->next_part = old->next_part;
   const ps_column *ni = rows->cols[rows->index];
@@ -128,7 +144,8 @@ static int append_locked(ps__txn *t, const ps_frame *data, const ps_append_optio
       ps_frame *c2;
       PS_CHECK(ps__schema_check(stored, rows, 0));
       PS_CHECK(ps__conform(stored, rows, &c2));
-      ps_frame_free(rows);
+      ps_frame_free(rows_owned);
+      rows_owned = c2;
       rows = c2;
     }
     PS_CHECK(ps__frame_merge_sorted(stored, rows, opt->duplicates, &merged, NULL));
@@ -143,7 +160,7 @@ static int append_locked(ps__txn *t, const ps_frame *data, const ps_append_optio
   (void)refresh_metadata(t->dir, t->durable); /* data is committed; _updated is best effort */
 fail:
   ps__manifest_free(m);
-  ps_frame_free(rows);
+  ps_frame_free(rows_owned);
   ps_frame_free(conf);
   ps_frame_free(stored);
   ps_frame_free(merged);
@@ -165,11 +182,12 @@ int ps_item_append(ps_collection *c, const char *item, const ps_frame *data, con
     ps__txn t;
     rc = ps__txn_begin(c, item, dir, &t);
     if (rc == PS_ERR_NOT_FOUND && opt->create) {
-      ps_frame *rows;
-      rc = ps__frame_sort_dedup(data, opt->duplicates, &rows);
+      ps_frame *owned;
+      const ps_frame *rows;
+      rc = ps__frame_sort_dedup_view(data, opt->duplicates, &rows, &owned);
       if (rc < 0) break;
       rc = ps__item_create(c, item, rows, opt->part_rows, NULL);
-      ps_frame_free(rows);
+      ps_frame_free(owned);
       if (rc == PS_ERR_EXISTS) continue; /* created concurrently: append to it */
       break;
     }

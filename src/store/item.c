@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parquet/writer.h"
 #include "store/phase3_internal.h"
 #include "store/store_internal.h"
 #include "table/expr.h"
@@ -143,14 +144,7 @@ int ps__txn_write_parts(ps__txn *t, const ps_frame *rows, int64_t part_rows, ps_
     if (!path) return PS_NOMEM();
     int rc = written_push(t, path);
     if (rc == PS_OK) {
-      if (start == 0 && k == n) {
-        rc = ps_parquet_write(path, rows, &wo);
-      } else {
-        ps_frame *slice;
-        rc = ps__frame_slice(rows, start, k, &slice);
-        if (rc == PS_OK) rc = ps_parquet_write(path, slice, &wo);
-        ps_frame_free(slice);
-      }
+      rc = ps__parquet_write_rows(path, rows, start, k, &wo); /* no slice copy */
     }
     ps__free_mem(path);
     if (rc < 0) return rc;
@@ -359,10 +353,11 @@ int ps_item_write(ps_collection *c, const char *item, const ps_frame *data, cons
   PS_TRY(ps__check_index(data));
   json_t *meta;
   PS_TRY(ps__parse_user_metadata(opt->metadata, &meta));
-  ps_frame *rows = NULL;
+  ps_frame *rows_owned = NULL;
+  const ps_frame *rows = NULL;
   char *dir = NULL;
   int rc;
-  PS_CHECK(ps__frame_sort_dedup(data, opt->duplicates, &rows));
+  PS_CHECK(ps__frame_sort_dedup_view(data, opt->duplicates, &rows, &rows_owned));
   rc = ps__item_create(c, item, rows, opt->part_rows, meta);
   if (rc != PS_ERR_EXISTS || !opt->overwrite) goto fail;
   /* overwrite an existing item: one commit replacing the whole file set */
@@ -386,7 +381,7 @@ int ps_item_write(ps_collection *c, const char *item, const ps_frame *data, cons
 fail:
   if (rc < 0) ps__error_prefix(rc, "write %s/%s", c->name, item);
   json_decref(meta);
-  ps_frame_free(rows);
+  ps_frame_free(rows_owned);
   ps__free_mem(dir);
   return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parquet/writer.h"
 #include "store/phase3_internal.h"
 #include "table/frame.h"
 #include "table/merge.h"
@@ -217,14 +218,7 @@ int ps__sink_write(ps__sink *s, const ps_frame *rows) {
       j = b;
     }
     int rc;
-    if (i == 0 && j == n) {
-      rc = ps_parquet_writer_write(s->w, rows);
-    } else {
-      ps_frame *slice = NULL;
-      rc = ps__frame_slice(rows, i, j - i, &slice);
-      if (rc == PS_OK) rc = ps_parquet_writer_write(s->w, slice);
-      ps_frame_free(slice);
-    }
+    rc = ps__parquet_writer_write_rows(s->w, rows, i, j - i); /* no slice copy */
     if (rc < 0) return rc;
     s->rows += j - i;
     PS_TRY(set_one(&s->last, ic, j - 1));

@@ -154,5 +154,8 @@ int ps__parse_user_metadata(const char *text, json_t **out);
 /* Copy of `data` with the columns in `schema` order (and its nullability),
  * losslessly widened to the schema's types where they differ. */
 int ps__conform(const ps_frame *schema, const ps_frame *data, ps_frame **out);
+/* The same without a copy when `data` already has the schema's shape:
+ * *view is `data` (borrowed) or *owned (caller frees *owned). */
+int ps__conform_view(const ps_frame *schema, const ps_frame *data, const ps_frame **view, ps_frame **owned);
 
 #endif

@@ -110,7 +110,10 @@ void ps__column_free(ps_column *c) {
   ps__free_mem(c);
 }
 
-int ps__column_reserve(ps_column *c, int64_t rows) {
+/* Grow to hold `rows` rows; new slots from row `filled` on are zeroed (the
+ * caller is about to overwrite [length, filled), so zeroing those first
+ * would only touch every page twice). */
+static int reserve_filled(ps_column *c, int64_t rows, int64_t filled) {
   if (rows <= c->capacity) return PS_OK;
   if (rows > (INT64_MAX >> 4)) return ps__error(PS_ERR_LIMIT, "column '%s': too many rows", c->name);
   int64_t cap = c->capacity ? c->capacity : 64;
@@ -120,7 +123,9 @@ int ps__column_reserve(ps_column *c, int64_t rows) {
   size_t old_bytes = ps_is_string_type(c->type) ? (size_t)(c->capacity + 1) * sizeof(int64_t) : (size_t)c->capacity * w;
   void *v = ps__realloc(c->values, bytes);
   if (!v) return PS_NOMEM();
-  memset((char *)v + old_bytes, 0, bytes - old_bytes);
+  size_t keep = ps_is_string_type(c->type) ? (size_t)(filled + 1) * sizeof(int64_t) : (size_t)filled * w;
+  if (keep < old_bytes) keep = old_bytes;
+  if (keep < bytes) memset((char *)v + keep, 0, bytes - keep);
   c->values = v;
   if (c->validity) {
     size_t ob = (size_t)(c->capacity + 7) / 8, nb = (size_t)(cap + 7) / 8;
@@ -132,6 +137,8 @@ int ps__column_reserve(ps_column *c, int64_t rows) {
   c->capacity = cap;
   return PS_OK;
 }
+
+int ps__column_reserve(ps_column *c, int64_t rows) { return reserve_filled(c, rows, c->length); }
 
 int ps__column_reserve_uninit(ps_column *c, int64_t rows) {
   if (c->values || c->length || c->validity) return ps__column_reserve(c, rows);
@@ -453,7 +460,7 @@ int ps_column_append_values(ps_column *c, const void *values, const char *bytes,
       return ps__error(PS_ERR_SCHEMA, "column '%s' is not nullable but %lld of the appended rows are null", c->name,
                        (long long)nulls);
   }
-  PS_TRY(ps__column_reserve(c, c->length + n));
+  PS_TRY(reserve_filled(c, c->length + n, c->length + n)); /* every new slot is written below */
   if (nulls) PS_TRY(ps__column_make_validity(c));
   if (ps_is_string_type(c->type)) {
     const int64_t *so = values;
@@ -538,7 +545,7 @@ int ps__column_append_range(ps_column *dst, const ps_column *src, int64_t from, 
 int ps__column_append_indices(ps_column *dst, const ps_column *src, const int64_t *idx, int64_t count) {
   if (count <= 0) return PS_OK;
   int64_t base = dst->length;
-  PS_TRY(ps__column_reserve(dst, base + count));
+  PS_TRY(reserve_filled(dst, base + count, base + count)); /* all written below */
   int src_nulls = src->validity && src->null_count;
   if (src_nulls && !dst->validity) PS_TRY(ps__column_make_validity(dst));
   if (ps_is_string_type(src->type)) {

@@ -190,6 +190,28 @@ static int dup_error(const ps_column *c, int64_t row) {
   return ps__error(PS_ERR_DUPLICATE, "duplicate index value %s in column '%s'", v, c->name);
 }
 
+/* 1 if the index is strictly increasing (sorted, no duplicates). */
+static int index_strictly_increasing(const ps_frame *f) {
+  const ps_column *c = f->cols[f->index];
+  for (int64_t i = 1; i < c->length; i++)
+    if (ps__value_cmp(c, i - 1, c, i) >= 0) return 0;
+  return 1;
+}
+
+int ps__frame_sort_dedup_view(const ps_frame *f, ps_duplicates dup, const ps_frame **view, ps_frame **owned) {
+  *owned = NULL;
+  *view = NULL;
+  if (f->index < 0) return ps__error(PS_ERR_INVALID, "frame has no index column");
+  /* the common case (rows arrive in order, no repeats) needs no copy */
+  if (dup == PS_DUP_KEEP_ALL ? ps__frame_index_sorted(f) : index_strictly_increasing(f)) {
+    *view = f;
+    return PS_OK;
+  }
+  PS_TRY(ps__frame_sort_dedup(f, dup, owned));
+  *view = *owned;
+  return PS_OK;
+}
+
 int ps__frame_sort_dedup(const ps_frame *f, ps_duplicates dup, ps_frame **out) {
   *out = NULL;
   if (f->index < 0) return ps__error(PS_ERR_INVALID, "frame has no index column");

@@ -32,6 +32,9 @@ int ps__frame_slice(const ps_frame *f, int64_t from, int64_t n, ps_frame **out);
  * the first, ERROR fails with PS_ERR_DUPLICATE naming the value, KEEP_ALL
  * keeps all in input order). f must have an index column. */
 int ps__frame_sort_dedup(const ps_frame *f, ps_duplicates dup, ps_frame **out);
+/* The same, without a copy when `f` already is sorted and free of repeats:
+ * *view is `f` itself (borrowed) or *owned (caller frees *owned). */
+int ps__frame_sort_dedup_view(const ps_frame *f, ps_duplicates dup, const ps_frame **view, ps_frame **owned);
 
 /* Merge `old` and `add`, both sorted by index and with the same columns,
  * into a new sorted frame. For an index value present in both: KEEP_LAST
