@@ -111,4 +111,9 @@ def read_csv(urlpath, *args, **kwargs):
     return df
 
 
-from . import partition, memory  # noqa: E402,F401
+from . import partition, memory, cache, logger  # noqa: E402,F401
+
+set_cache_ttl = cache.set_ttl
+clear_cache = cache.clear
+cache_stats = cache.stats
+set_log_level = logger.set_level

@@ -1,7 +1,7 @@
 """PyStore's Collection (a namespace of items with snapshots)."""
+import itertools
 import json
 import math
-import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,6 +10,7 @@ import pandas as pd
 from . import _frames, _pystore, config
 from .exceptions import (ItemExistsError, ItemNotFoundError, PyStoreError, SnapshotNotFoundError,
                          StorageError, ValidationError)
+from .filters import normalize
 from .item import Item
 from .logger import get_logger
 
@@ -54,13 +55,13 @@ class Collection(object):
         self.collection = collection
         self.datastore = datastore.datastore
         self.engine = engine
-        self._meta_cache = {}
         self._validator = None
 
     # -- listing --
     @property
     def items(self):
-        return set(self._c.list_items())
+        """Item names (served by the C metadata cache, revalidated on every hit)."""
+        return set(self._c.cached_list_items())
 
     @property
     def snapshots(self):
@@ -71,7 +72,7 @@ class Collection(object):
         equal value (PyStore's metadata query; items without metadata simply
         do not match)."""
         if not kwargs:
-            return set(self._c.list_items())
+            return set(self._c.cached_list_items())
         return set(self._c.list_items(json.dumps(kwargs, ensure_ascii=False)))
 
     def get_item_path(self, item, as_string=False):
@@ -97,7 +98,7 @@ class Collection(object):
         return _frames.from_result(res, self._pandas_meta(item)).index
 
     def _pandas_meta(self, item, snapshot=None):
-        meta = json.loads(self._c.metadata(item, snapshot))
+        meta = json.loads(self._c.metadata(item, snapshot) if snapshot else self._c.cached_metadata(item))
         return meta.get(_frames.PANDAS_META_KEY)
 
     def _filter_column(self, item, col, snapshot, pandas_meta):
@@ -111,22 +112,21 @@ class Collection(object):
         return col
 
     def get_item_metadata(self, item, use_cache=True):
-        """Item metadata through a small cache (300 s TTL, as PyStore 1.0) that
-        this object's write/append/delete invalidate."""
-        now = time.time()
-        hit = self._meta_cache.get(item)
-        if use_cache and hit and now - hit[0] < 300:
-            return dict(hit[1])
-        meta = json.loads(self._c.metadata(item, None))
+        """Item metadata (a fresh dict) through libpystore's process-wide
+        metadata cache (``ps_cached_item_metadata``; TTL 300 s,
+        ``pystore.cache.set_ttl``). Unlike PyStore 1.0's per-object dict it
+        is never stale: every write in this process invalidates it and every
+        hit is revalidated against the item's files and the collection's
+        generation file, so writes by other processes are seen too."""
+        text = self._c.cached_metadata(item) if use_cache else self._c.metadata(item, None)
+        meta = json.loads(text)
         meta.pop(_frames.PANDAS_META_KEY, None)
-        self._meta_cache[item] = (now, meta)
-        return dict(meta)
+        return meta
 
     def clear_metadata_cache(self, item=None):
-        if item is None:
-            self._meta_cache.clear()
-        else:
-            self._meta_cache.pop(item, None)
+        """Drop cached metadata (``ps_cache_clear``: the C cache has no
+        per-item clear, so this drops every entry; only costs re-reads)."""
+        _pystore.cache_clear()
 
     # -- writing --
     def set_validator(self, validator):
@@ -171,8 +171,6 @@ class Collection(object):
         except ItemExistsError:
             raise ItemExistsError("Item already exists. To overwrite, use `overwrite=True`. "
                                   "Otherwise, use `<collection>.append()` (item '%s')" % item) from None
-        finally:
-            self._meta_cache.pop(item, None)
 
     def write_threaded(self, *args, **kwargs):
         """write() in a background thread; returns a concurrent.futures.Future
@@ -200,12 +198,8 @@ class Collection(object):
         if len(data) == 0 and self._c.exists(item):
             return
         spec, pmeta = _frames.to_spec(data)
-        try:
-            self._c.append(item, spec, duplicates=_dups(duplicates, duplicate_handling, "keep_last"),
-                           create=bool(create), widen=not validate_schema,
-                           part_rows=_part_rows(data, npartitions))
-        finally:
-            self._meta_cache.pop(item, None)
+        self._c.append(item, spec, duplicates=_dups(duplicates, duplicate_handling, "keep_last"),
+                       create=bool(create), widen=not validate_schema, part_rows=_part_rows(data, npartitions))
         if create:
             meta = json.loads(self._c.metadata(item, None))
             if _frames.PANDAS_META_KEY not in meta:
@@ -214,10 +208,7 @@ class Collection(object):
                 self._c.set_metadata(item, json.dumps(meta, ensure_ascii=False, default=str))
 
     def delete_item(self, item, reload_items=False):
-        try:
-            self._c.delete_item(item)
-        finally:
-            self._meta_cache.pop(item, None)
+        self._c.delete_item(item)
         return True
 
     def compact(self, item, part_rows=0):
@@ -252,82 +243,188 @@ class Collection(object):
     def restore_snapshot(self, snapshot, item):
         """Make the live item equal to its state in ``snapshot`` (atomic; no data copied)."""
         self._c.snapshot_restore(snapshot, item)
-        self._meta_cache.pop(item, None)
         return True
 
-    # -- PyStore 1.0 "performance" API --
-    def append_stream(self, item, data_iterator, chunk_size=10000, epochdate=False,
-                      duplicate_handling="keep_last", validate_schema=True, reload_items=True, **kwargs):
-        """Append the frames an iterator yields, buffered into batches of at
-        least ``chunk_size`` rows (one C append per batch). Non-DataFrame
-        chunks raise ValidationError; the item must exist (ItemNotFoundError)."""
-        if not self._c.exists(item):
+    # -- PyStore 1.0 "performance" API (C-backed: docs/phase3.md) --
+    def append_stream(self, item, data_iterator, chunk_size=10000, epochdate=False, duplicate_handling=None,
+                      validate_schema=True, reload_items=True, duplicates=None, create=False, **kwargs):
+        """Append every DataFrame an iterator yields as **one** atomic append
+        (``ps_item_append_stream``): the result equals ``append`` of all the
+        frames concatenated, committed once at the end (all or nothing).
+        Frames are pulled one at a time (the GIL is held only while a frame
+        is produced and converted) and cut into chunks of ``chunk_size``
+        rows; out-of-order or overlapping chunks are spilled as sorted runs
+        and merged, so memory stays about one chunk whatever the total.
+
+        ``duplicates`` / ``duplicate_handling``: as ``append`` (default
+        ``keep_last``; duplicates are resolved in arrival order).
+        Non-DataFrame chunks raise ValidationError, empty ones are skipped.
+        Any exception raised by the iterator aborts the stream: nothing is
+        committed and the exception propagates. A missing item is
+        ItemNotFoundError unless ``create=True``. ``validate_schema=False``
+        allows lossless widening (as ``append``). The C statistics of the
+        last call are in ``self.last_append_stream`` (rows, spilled_runs)."""
+        _check_kwargs(kwargs, "append_stream")
+        dups = _dups(duplicates, duplicate_handling, "keep_last")
+        try:
+            chunk_rows = int(chunk_size or 0)
+        except (TypeError, ValueError):
+            raise ValidationError("chunk_size must be a positive integer, got %r" % (chunk_size,)) from None
+        if chunk_rows < 0:
+            raise ValidationError("chunk_size must be a positive integer, got %r" % (chunk_size,))
+        exists = self._c.exists(item)
+        if not exists and not create:
             raise ItemNotFoundError("item '%s' does not exist in collection '%s'" % (item, self.collection))
-        buf, rows = [], 0
-        for chunk in data_iterator:
-            if isinstance(chunk, pd.Series):
-                chunk = chunk.to_frame()
-            if not isinstance(chunk, pd.DataFrame):
-                raise ValidationError("append_stream: chunks must be DataFrames, got %s" % type(chunk).__name__)
-            if len(chunk) == 0:
-                continue
-            buf.append(chunk)
-            rows += len(chunk)
-            if rows >= chunk_size:
-                self.append(item, pd.concat(buf) if len(buf) > 1 else buf[0],
-                            duplicate_handling=duplicate_handling, validate_schema=validate_schema, **kwargs)
-                buf, rows = [], 0
-        if buf:
-            self.append(item, pd.concat(buf) if len(buf) > 1 else buf[0],
-                        duplicate_handling=duplicate_handling, validate_schema=validate_schema, **kwargs)
+        source = iter(data_iterator)
+
+        def specs():
+            for chunk in source:
+                if isinstance(chunk, pd.Series):
+                    chunk = chunk.to_frame()
+                if not isinstance(chunk, pd.DataFrame):
+                    raise ValidationError("append_stream: chunks must be DataFrames, got %s" % type(chunk).__name__)
+                if len(chunk) == 0:
+                    continue
+                if self._validator is not None:
+                    self._validator.validate(chunk)
+                yield _frames.to_spec(chunk)
+
+        gen = specs()
+        batches = (spec for spec, _ in gen)
+        meta = None
+        if not exists:
+            # a new item: its metadata (with the pandas dtypes) goes with the stream
+            first = next(gen, None)
+            if first is None:
+                self.last_append_stream = {"rows": 0, "spilled_runs": 0}
+                return None
+            meta = json.dumps({_frames.PANDAS_META_KEY: first[1]}, ensure_ascii=False, default=str)
+            batches = itertools.chain([first[0]], batches)
+        try:
+            rows, runs = self._c.append_stream(item, batches, duplicates=dups, create=bool(create),
+                                               widen=not validate_schema, chunk_rows=chunk_rows, metadata=meta)
+        finally:
+            gen.close()
+        self.last_append_stream = {"rows": rows, "spilled_runs": runs}
+        log.debug("append_stream %s: %d rows, %d spilled runs", item, rows, runs)
+        return None
 
     def write_batch(self, items_data, metadata=None, npartitions=None, overwrite=False, epochdate=False,
-                    parallel=True, max_workers=None, **kwargs):
-        """Write several items ({name: frame}); per-item ``metadata`` and
-        ``npartitions`` dicts. With ``parallel`` the writes run on threads
-        (the C library releases the GIL). Every failure is reported:
-        StorageError "Batch write partially failed: k/n" with the causes."""
+                    parallel=True, max_workers=None, threads=None, duplicates="keep_all", **kwargs):
+        """Write several items in one call (``ps_write_batch``: a C thread
+        pool, the GIL released while it runs). ``items_data``: a dict
+        {name: DataFrame} or a list of (name, DataFrame) pairs; ``metadata``
+        and ``npartitions``: per-item dicts. ``threads`` (or PyStore's
+        ``max_workers``; 0/None = cores); ``parallel=False`` = one thread.
+
+        One failing item does not stop the others, and no error is lost: if
+        any item fails, StorageError "Batch write partially failed: k/n: ..."
+        is raised after the batch, with ``.errors`` = {name: exception of the
+        specific class (ItemExistsError, SchemaError, ...)} and
+        ``.succeeded`` = [names written]."""
+        _check_kwargs(kwargs, "write_batch")
+        pairs = list(items_data.items()) if isinstance(items_data, dict) else [tuple(p) for p in items_data]
         metadata = metadata or {}
         npartitions = npartitions or {}
-
-        def one(name):
-            self.write(name, items_data[name], metadata=metadata.get(name, {}),
-                       npartitions=npartitions.get(name), overwrite=overwrite, **kwargs)
-
-        names = list(items_data)
-        errors = {}
-        if parallel and len(names) > 1:
-            with ThreadPoolExecutor(max_workers=max_workers) as ex:
-                futs = {n: ex.submit(one, n) for n in names}
-                for n, f in futs.items():
-                    e = f.exception()
-                    if e is not None:
-                        errors[n] = e
+        if not parallel:
+            nthreads = 1
         else:
-            for n in names:
-                try:
-                    one(n)
-                except PyStoreError as e:
-                    errors[n] = e
+            nthreads = int(threads if threads is not None else (max_workers or 0))
+        dups = _dups(duplicates, None, "keep_all")
+        errors, entries, singles = {}, [], []
+        for name, data in pairs:
+            try:
+                data = self._prepare(data)
+                m = metadata.get(name) or {}
+                if not isinstance(m, dict):
+                    raise ValidationError("metadata for item '%s' must be a dict" % name)
+                spec, pmeta = _frames.to_spec(data)
+                meta = dict(m)
+                meta.pop("_updated", None)
+                meta[_frames.PANDAS_META_KEY] = pmeta
+                mj = json.dumps(meta, ensure_ascii=False, default=str)
+                part_rows = _part_rows(data, npartitions.get(name))
+            except (PyStoreError, TypeError, ValueError) as e:
+                errors[name] = e
+                continue
+            if part_rows:
+                singles.append((name, spec, mj, part_rows))  # rows per part: the single-item writer
+            else:
+                entries.append((name, spec, mj))
+        results = self._c.write_batch(entries, overwrite=bool(overwrite), duplicates=dups, threads=nthreads)
+        for (name, _, _), r in zip(entries, results):
+            if isinstance(r, BaseException):
+                errors[name] = r
+            elif r[0] != 0:
+                errors[name] = _pystore.error(r[0], r[1] or "")
+        for name, spec, mj, part_rows in singles:
+            try:
+                self._c.write(name, spec, mj, overwrite=bool(overwrite), duplicates=dups, part_rows=part_rows)
+            except PyStoreError as e:
+                errors[name] = e
         if errors:
             err = StorageError("Batch write partially failed: %d/%d: %s" % (
+                len(errors), len(pairs), "; ".join("%s: %s" % (k, v) for k, v in errors.items())))
+            err.errors = errors
+            err.succeeded = [n for n, _ in pairs if n not in errors]
+            raise err
+        return None
+
+    def read_batch(self, items, columns=None, filters=None, threads=None, raise_errors=False):
+        """Read several items in one call (``ps_read_batch``: a C thread pool,
+        the GIL released while it runs) -> {name: DataFrame or None}.
+        ``columns`` / ``filters``: per-item dicts (PyStore), or one list for
+        every item. A failing item maps to None, as PyStore 1.0 (logged as a
+        warning); its exception (ItemNotFoundError, ...) is kept in
+        ``self.last_batch_errors`` = {name: exception}. With
+        ``raise_errors=True`` a StorageError "Batch read partially failed:
+        k/n" is raised instead, with ``.errors`` and ``.results``."""
+        names = list(items)
+
+        def per(opt, name):
+            if opt is None:
+                return None
+            if isinstance(opt, dict):
+                return opt.get(name)
+            return opt
+
+        errors, entries, wanted = {}, [], {}
+        for name in names:
+            cols = per(columns, name)
+            cols = list(cols) if cols is not None else None
+            try:
+                filt = normalize(per(filters, name), lambda c, _n=name: self._batch_rename(_n, c))
+            except PyStoreError as e:
+                errors[name] = e
+                continue
+            wanted[name] = cols
+            entries.append((name, [str(c) for c in cols] if cols is not None else None, filt, None, None, 0))
+        results = self._c.read_batch(entries, threads=int(threads or 0))
+        out = {}
+        for (name, *_), (status, msg, res, meta) in zip(entries, results):
+            if status != 0:
+                errors[name] = _pystore.error(status, msg or "")
+                continue
+            pmeta = json.loads(meta).get(_frames.PANDAS_META_KEY) if meta else None
+            out[name] = _frames.from_result(res, pmeta, wanted[name])
+        for name in names:
+            if name in errors:
+                log.warning("read_batch: %s: %s", name, errors[name])
+                out[name] = None
+        out = {n: out[n] for n in names}
+        self.last_batch_errors = errors
+        if errors and raise_errors:
+            err = StorageError("Batch read partially failed: %d/%d: %s" % (
                 len(errors), len(names), "; ".join("%s: %s" % (k, v) for k, v in errors.items())))
             err.errors = errors
+            err.results = out
             raise err
-
-    def read_batch(self, items, columns=None, filters=None):
-        """{name: DataFrame or None}; per-item ``columns``/``filters`` dicts.
-        A failing item maps to None (logged, as PyStore)."""
-        columns = columns or {}
-        filters = filters or {}
-        out = {}
-        for name in items:
-            try:
-                out[name] = self.item(name, columns=columns.get(name), filters=filters.get(name)).to_pandas()
-            except PyStoreError as e:
-                log.warning("read_batch: %s: %s", name, e)
-                out[name] = None
         return out
+
+    def _batch_rename(self, item, col):
+        if col == "index":  # the unnamed index is stored as __null_dask_index__
+            return self._filter_column(item, col, None, None)
+        return col
 
     def __repr__(self):
         return "PyStore.collection <%s>" % self.collection

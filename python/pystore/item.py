@@ -47,7 +47,10 @@ class Item(object):
     # -- metadata --
     def _load_meta(self):
         if self._meta_cache is None:
-            self._meta_cache = _split_meta(self._coll._c.metadata(self.item, self.snapshot))
+            c = self._coll._c
+            # live items: the C metadata cache (never stale); snapshots: read directly
+            text = c.metadata(self.item, self.snapshot) if self.snapshot else c.cached_metadata(self.item)
+            self._meta_cache = _split_meta(text)
         return self._meta_cache
 
     @property

@@ -83,11 +83,13 @@ static PyMethodDef module_methods[] = {
     {"strerror", mod_strerror, METH_VARARGS, "strerror(code) -> (name, text)"},
     {"filter_text", pyps_mod_build_filter_text, METH_VARARGS,
      "filter_text(dnf) -> text of the expression built with ps_expr_* (for tests/logs)"},
+    {"error", pyps_mod_error, METH_VARARGS, "error(code, message) -> the exception instance for a status"},
     {"_set_exceptions", pyps_set_exceptions, METH_O, "register exception classes {key: class}"},
     {NULL, NULL, 0, NULL}};
 
 static void module_free(void *m) {
   (void)m;
+  pyps_phase3_module_free();
   pyps_errors_clear();
 }
 
@@ -97,9 +99,31 @@ static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_pystore",
 
 PyMODINIT_FUNC PyInit__pystore(void) {
   import_array();
-  if (PyType_Ready(&PypsStoreType) < 0 || PyType_Ready(&PypsCollectionType) < 0) return NULL;
+  if (PyType_Ready(&PypsStoreType) < 0 || PyType_Ready(&PypsCollectionType) < 0 ||
+      PyType_Ready(&PypsChunkReaderType) < 0)
+    return NULL;
+  /* Phase-3 methods of Collection live in phase3.c */
+  for (PyMethodDef *d = pyps_phase3_collection_methods; d->ml_name; d++) {
+    PyObject *f = PyDescr_NewMethod(&PypsCollectionType, d);
+    if (!f || PyDict_SetItemString(PypsCollectionType.tp_dict, d->ml_name, f) < 0) {
+      Py_XDECREF(f);
+      return NULL;
+    }
+    Py_DECREF(f);
+  }
+  PyType_Modified(&PypsCollectionType);
   PyObject *m = PyModule_Create(&moduledef);
   if (!m) return NULL;
+  if (PyModule_AddFunctions(m, pyps_phase3_module_methods) < 0) {
+    Py_DECREF(m);
+    return NULL;
+  }
+  Py_INCREF(&PypsChunkReaderType);
+  if (PyModule_AddObject(m, "ChunkReader", (PyObject *)&PypsChunkReaderType) < 0) {
+    Py_DECREF(&PypsChunkReaderType);
+    Py_DECREF(m);
+    return NULL;
+  }
   Py_INCREF(&PypsStoreType);
   Py_INCREF(&PypsCollectionType);
   if (PyModule_AddObject(m, "Store", (PyObject *)&PypsStoreType) < 0 ||

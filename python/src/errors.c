@@ -49,8 +49,7 @@ static PyObject *lookup(const char *key) {
   return PyDict_GetItemString(registry, key); /* borrowed */
 }
 
-PyObject *pyps_raise(int rc) {
-  const char *detail = ps_errmsg();
+PyObject *pyps_error_object(int rc, const char *detail) {
   const char *status = ps_status_name(rc);
   PyObject *cls = NULL;
   char key[64];
@@ -79,7 +78,22 @@ PyObject *pyps_raise(int rc) {
   }
   Py_XDECREF(code);
   Py_XDECREF(st);
+  return exc;
+}
+
+PyObject *pyps_raise(int rc) {
+  PyObject *exc = pyps_error_object(rc, ps_errmsg());
+  if (!exc) return NULL;
   PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
   Py_DECREF(exc);
   return NULL;
+}
+
+/* _pystore.error(code, message) -> the exception instance pyps_raise would raise */
+PyObject *pyps_mod_error(PyObject *self, PyObject *args) {
+  (void)self;
+  int rc;
+  const char *msg;
+  if (!PyArg_ParseTuple(args, "is:error", &rc, &msg)) return NULL;
+  return pyps_error_object(rc, msg);
 }

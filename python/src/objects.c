@@ -164,13 +164,29 @@ PyObject *pyps_mod_build_filter_text(PyObject *self, PyObject *args) {
   return owned_str(txt);
 }
 
+int pyps_columns_from_py(PyObject *columns, const char ***names, size_t *n, PyObject **keep) {
+  *names = NULL;
+  *n = 0;
+  *keep = NULL;
+  if (columns == Py_None) return 0;
+  PyObject *seq = PySequence_Fast(columns, "columns must be a list of names");
+  if (!seq) return -1;
+  Py_ssize_t k = PySequence_Fast_GET_SIZE(seq);
+  const char **v = PyMem_Calloc((size_t)k + 1, sizeof(char *));
+  if (!v) { Py_DECREF(seq); PyErr_NoMemory(); return -1; }
+  for (Py_ssize_t i = 0; i < k; i++) {
+    v[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
+    if (!v[i]) { PyMem_Free(v); Py_DECREF(seq); return -1; }
+  }
+  *names = v;
+  *n = (size_t)k;
+  *keep = seq;
+  return 0;
+}
+
 /* ========================================================================
  * Store
  * ---------------------------------------------------------------------- */
-typedef struct {
-  PyObject_HEAD
-  ps_store *store;
-} PypsStore;
 
 static int Store_init(PypsStore *self, PyObject *args, PyObject *kw) {
   static char *kwlist[] = {"name", "base_path", "create", "no_fsync", "lock_timeout_ms", "codec", NULL};
@@ -228,7 +244,10 @@ static PyObject *Store_metadata(PypsStore *self, PyObject *unused) {
   (void)unused;
   STORE_OK(self);
   char *json = NULL;
-  int rc = ps_store_metadata(self->store, &json);
+  int rc;
+  Py_BEGIN_ALLOW_THREADS
+  rc = ps_store_metadata(self->store, &json);
+  Py_END_ALLOW_THREADS
   if (rc != PS_OK) return pyps_raise(rc);
   return owned_str(json);
 }
@@ -279,11 +298,6 @@ PyTypeObject PypsStoreType = {
 /* ========================================================================
  * Collection
  * ---------------------------------------------------------------------- */
-typedef struct {
-  PyObject_HEAD
-  PypsStore *store; /* strong reference: the ps_collection borrows its ps_store */
-  ps_collection *coll;
-} PypsCollection;
 
 static int Collection_init(PypsCollection *self, PyObject *args, PyObject *kw) {
   static char *kwlist[] = {"store", "name", "create", NULL};

@@ -4,6 +4,8 @@
  *                pystore/exceptions.py through _pystore._set_exceptions)
  *  frame_conv.c  NumPy arrays <-> ps_frame columns (bulk copies in, zero-copy out)
  *  objects.c     Store and Collection types, filters built with ps_expr_*
+ *  phase3.c      Phase-3 API: streaming append, batches, ChunkReader,
+ *                partitioning, memory, metadata cache, log sink bridge
  *  _pystore.c    module definition
  */
 #ifndef PYPS_H
@@ -26,6 +28,9 @@
 /* Raise the exception registered for `rc` with ps_errmsg() (or `fallback`
  * context) as the message; returns NULL. */
 PyObject *pyps_raise(int rc);
+/* The exception instance (new reference) for `rc` with message `detail`. */
+PyObject *pyps_error_object(int rc, const char *detail);
+PyObject *pyps_mod_error(PyObject *self, PyObject *args);
 PyObject *pyps_set_exceptions(PyObject *self, PyObject *mapping);
 void pyps_errors_clear(void);
 
@@ -47,9 +52,30 @@ PyObject *pyps_frame_to_py(ps_frame *frame);
 PyObject *pyps_schema_to_py(const ps_frame *frame);
 
 /* objects.c */
+typedef struct {
+  PyObject_HEAD
+  ps_store *store;
+} PypsStore;
+
+typedef struct {
+  PyObject_HEAD
+  PypsStore *store; /* strong reference: the ps_collection borrows its ps_store */
+  ps_collection *coll;
+} PypsCollection;
+
 extern PyTypeObject PypsStoreType;
 extern PyTypeObject PypsCollectionType;
 int pyps_build_filter(PyObject *spec, ps_expr **out);
 PyObject *pyps_mod_build_filter_text(PyObject *self, PyObject *args);
+/* columns (None or a sequence of str) -> PyMem array of borrowed UTF-8
+ * pointers (kept alive by *keep); 0 or -1 with an exception. */
+int pyps_columns_from_py(PyObject *columns, const char ***names, size_t *n, PyObject **keep);
+
+/* phase3.c: streaming append, batches, chunked reads, partitioning, memory,
+ * optimize, metadata cache, logging */
+extern PyTypeObject PypsChunkReaderType;
+extern PyMethodDef pyps_phase3_collection_methods[];
+extern PyMethodDef pyps_phase3_module_methods[];
+void pyps_phase3_module_free(void);
 
 #endif

@@ -51,15 +51,17 @@ def test_write_batch_read_batch(test_collection, parallel):
 def test_optimized_partitioning_and_rebalance(test_collection):
     df = big(100_000)
     assert calculate_optimal_partitions(df, target_size_mb=1) > 1
-    test_collection.write("p", df, npartitions=calculate_optimal_partitions(df, target_size_mb=1))
+    test_collection.write("p", df, npartitions=calculate_optimal_partitions(df, target_size_mb=1),
+                          metadata={"source": "x"})
     assert test_collection.item("p").info()["num_parts"] > 1
-    rebalance_partitions(test_collection, "p", time_based=True)
+    res = rebalance_partitions(test_collection, "p", time_based=True)
     it = test_collection.item("p")
-    assert it.metadata["_partition_strategy"] == "time_based"
-    assert it.info()["num_parts"] == it.metadata["_partitions"] == 3  # 100k minutes ~ 70 days: monthly
+    assert res["strategy"] == "monthly"  # 100k minutes ~ 70 days: PyStore's rule -> monthly
+    assert it.info()["num_parts"] == res["partitions"] == 3
+    assert it.metadata["source"] == "x" and "_partition_strategy" not in it.metadata
     assert_frame_equal(it.to_pandas(), df, check_freq=False)
-    rebalance_partitions(test_collection, "p", target_size_mb=1, time_based=False)
-    assert test_collection.item("p").metadata["_partition_strategy"] == "size_based"
+    res = rebalance_partitions(test_collection, "p", target_size_mb=1, time_based=False)
+    assert res["strategy"] == "size" and res["partitions"] > 1
     assert_frame_equal(test_collection.item("p").to_pandas(), df, check_freq=False)
 
 
@@ -76,6 +78,7 @@ def test_memory_monitor():
         x = np.ones(1_000_000)
         del x
     assert m.start_rss_gb > 0 and m.end_rss_gb > 0 and m.delta_gb is not None
+    assert m.peak_rss_gb >= m.end_rss_gb and 0 <= m.system_used_percent <= 1
     info = pystore.memory.get_memory_info()
     assert 0 <= info["used_percent"] <= 1 and info["total_gb"] > 0
 
