@@ -209,6 +209,10 @@ int ps_parquet_open(const char *path, ps_parquet_file **out) {
     rc = ps__error(PS_ERR_IO, "%s: mmap failed: %s", path, strerror(errno));
     goto failed;
   }
+  /* No kernel readahead around what we touch: a projection or a pruned read
+   * would otherwise pull in neighbouring column chunks from disk. The
+   * reader asks for each chunk it decodes with MADV_WILLNEED instead. */
+  madvise(map, (size_t)f->size, MADV_RANDOM);
   f->map = map;
   f->owns_map = 1;
   if ((rc = open_mapped(f)) < 0) goto failed;

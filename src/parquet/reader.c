@@ -232,6 +232,10 @@ static int decode_task(void *vctx, int t) {
   const pq_column_chunk *cc = &f->meta.row_groups[plan->rg].columns[leaf];
   int64_t start, len;
   pq_chunk_range(&cc->meta_data, &start, &len);
+  if (f->owns_map && len > 0) { /* read this chunk ahead, exactly (the mapping is MADV_RANDOM) */
+    uintptr_t a = ((uintptr_t)f->map + (uintptr_t)start) & ~(uintptr_t)4095;
+    madvise((void *)a, (size_t)((uintptr_t)f->map + (uintptr_t)(start + len) - a), MADV_WILLNEED);
+  }
   pq_offset_index oi;
   pq_column_index ci;
   int have_oi = 0;
