@@ -6,6 +6,7 @@
 
 #include "parquet/file.h"
 #include "parquet/page_decoder.h"
+#include "parquet/reader.h"
 #include "parquet/stats.h"
 #include "table/expr.h"
 #include "util/alloc.h"
@@ -24,6 +25,7 @@ typedef struct rg_plan {
 typedef struct read_ctx {
   ps_parquet_file *f;
   const ps_read_options *opt;
+  int64_t base; /* rows already in `out` when appending to a caller's frame */
   int *leaves; /* leaves decoded: output columns first, then filter-only columns */
   int nout, nleaves;
   rg_plan *plans;
@@ -265,7 +267,7 @@ static int decode_task(void *vctx, int t) {
     sink.row = 0;
   } else {
     sink.col = c->out->cols[li];
-    sink.row = plan->out_offset;
+    sink.row = c->base + plan->out_offset;
   }
   rc = pq_decode_chunk(&src, plan->ranges, plan->nranges, &sink, &c->dstats[t]);
   c->nulls[t] = sink.nulls;
@@ -277,15 +279,17 @@ out:
 }
 
 /* Copy n validity bits from src (bit 0) to dst at bit offset `at`. */
+/* Bits [at, at+n) of dst become bits [0, n) of src (set and cleared). */
 static void copy_bits(uint8_t *dst, int64_t at, const uint8_t *src, int64_t n) {
+  int64_t i = 0;
   if ((at & 7) == 0) {
     memcpy(dst + (at >> 3), src, (size_t)(n >> 3));
-    for (int64_t i = n & ~(int64_t)7; i < n; i++)
-      if (ps_bit_get(src, i)) ps_bit_set(dst, at + i);
-    return;
+    i = n & ~(int64_t)7;
   }
-  for (int64_t i = 0; i < n; i++)
+  for (; i < n; i++) {
     if (ps_bit_get(src, i)) ps_bit_set(dst, at + i);
+    else ps_bit_clear(dst, at + i);
+  }
 }
 
 static int add_output_columns(ps_parquet_file *f, read_ctx *c, ps_frame *out) {
@@ -303,9 +307,10 @@ static int read_unfiltered(read_ctx *c, int64_t total) {
   ps_parquet_file *f = c->f;
   ps_frame *out = c->out;
   int ntasks = c->nplans * c->nleaves;
+  const int64_t base = c->base;
   for (int i = 0; i < c->nout; i++) {
     ps_column *col = out->cols[i];
-    if (!ps_is_string_type(col->type)) PS_TRY(ps__column_reserve_uninit(col, total)); /* decoders fill every slot */
+    if (!ps_is_string_type(col->type)) PS_TRY(ps__column_reserve_uninit(col, base + total)); /* decoders fill every slot */
   }
   for (int t = 0; t < ntasks; t++) {
     ps_column *oc = out->cols[t % c->nleaves];
@@ -326,18 +331,18 @@ static int read_unfiltered(read_ctx *c, int64_t total) {
         PS_TRY(ps_column_append_values(col, lc->values, lc->bytes, NULL, lc->length));
       }
     } else {
-      col->length = total;
+      col->length = base + total;
     }
     if (nulls) {
-      PS_TRY(ps__column_reserve(col, total));
-      col->validity = ps__calloc((size_t)(col->capacity + 7) / 8 + 1, 1);
-      if (!col->validity) return PS_NOMEM();
+      PS_TRY(ps__column_make_validity(col)); /* earlier rows valid; ours set exactly below */
       for (int p = 0; p < c->nplans; p++)
-        copy_bits(col->validity, c->plans[p].out_offset, c->vbits[p * c->nleaves + i], c->plans[p].rows);
-      col->null_count = nulls;
+        copy_bits(col->validity, base + c->plans[p].out_offset, c->vbits[p * c->nleaves + i], c->plans[p].rows);
+      col->null_count += nulls;
+    } else if (col->validity && !ps_is_string_type(col->type)) {
+      for (int64_t r = base; r < base + total; r++) ps_bit_set(col->validity, r); /* strings: set by append */
     }
   }
-  out->nrows = total;
+  out->nrows = base + total;
   (void)f;
   return PS_OK;
 }
@@ -531,9 +536,11 @@ int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, 
   return rc;
 }
 
-int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **out) {
-  if (!f || !out) return ps__error(PS_ERR_INVALID, "ps_parquet_read: NULL argument");
-  *out = NULL;
+/* ps_parquet_read, or (into != NULL) appending the rows to `into`, whose
+ * columns must be those the read produces (another part of the same item). */
+static int read_impl(ps_parquet_file *f, const ps_read_options *opt, ps_frame *into, ps_frame **out) {
+  if (!f || (!out && !into)) return ps__error(PS_ERR_INVALID, "ps_parquet_read: NULL argument");
+  if (out) *out = NULL;
   ps_read_options defaults;
   memset(&defaults, 0, sizeof defaults);
   if (!opt) opt = &defaults;
@@ -654,8 +661,31 @@ int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **o
       rc = PS_NOMEM();
       goto done;
     }
-    PS_CHECK(ps_frame_new(&c.out));
-    PS_CHECK(add_output_columns(f, &c, c.out));
+    if (into && into->ncols > 0) {
+      if (into->ncols != c.nout) {
+        rc = ps__error(PS_ERR_SCHEMA, "%s: has %d columns to read, the frame being filled has %d", f->path, c.nout,
+                       into->ncols);
+        goto done;
+      }
+      for (int i = 0; i < c.nout; i++) {
+        const pq_leaf *lf = &f->leaves[c.leaves[i]];
+        const ps_column *have = into->cols[i];
+        if (strcmp(have->name, lf->name) != 0 || have->type != lf->type ||
+            (lf->type == PS_TYPE_TIMESTAMP && have->unit != lf->frame_unit)) {
+          rc = ps__error(PS_ERR_SCHEMA, "%s: column '%s' does not match column '%s' of the frame being filled",
+                         f->path, lf->name, have->name);
+          goto done;
+        }
+      }
+      c.out = into;
+      c.base = into->nrows;
+    } else if (into) {
+      c.out = into;
+      PS_CHECK(add_output_columns(f, &c, c.out));
+    } else {
+      PS_CHECK(ps_frame_new(&c.out));
+      PS_CHECK(add_output_columns(f, &c, c.out));
+    }
     rc = opt->filter ? read_filtered(&c, opt->filter, filter_leaves, nfilter) : read_unfiltered(&c, total);
     if (rc < 0) goto done;
     if (opt->stats) {
@@ -665,7 +695,7 @@ int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **o
         opt->stats->bytes_read += c.dstats[t].bytes_read;
       }
     }
-    *out = c.out;
+    if (out) *out = c.out;
     c.out = NULL;
     for (int t = 0; t < ntasks; t++) {
       ps__column_free(c.local[t]);
@@ -683,7 +713,7 @@ fail:
   if (rc < 0) {
     ps__error_copy(f->errmsg, sizeof f->errmsg);
   }
-  ps_frame_free(c.out);
+  if (c.out != into) ps_frame_free(c.out); /* a caller's frame stays the caller's, even on failure */
   ps__free_mem(c.local);
   ps__free_mem(c.vbits);
   ps__free_mem(c.nulls);
@@ -704,4 +734,14 @@ int ps_parquet_read_file(const char *path, const ps_read_options *opt, ps_frame 
   int rc = ps_parquet_read(f, opt, out);
   ps_parquet_close(f);
   return rc;
+}
+
+int ps_parquet_read(ps_parquet_file *f, const ps_read_options *opt, ps_frame **out) {
+  if (!out) return ps__error(PS_ERR_INVALID, "ps_parquet_read: NULL argument");
+  return read_impl(f, opt, NULL, out);
+}
+
+int ps__parquet_read_append(ps_parquet_file *f, const ps_read_options *opt, ps_frame *into) {
+  if (!into) return ps__error(PS_ERR_INVALID, "ps_parquet_read: NULL frame");
+  return read_impl(f, opt, into, NULL);
 }

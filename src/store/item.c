@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parquet/reader.h"
 #include "parquet/writer.h"
 #include "store/phase3_internal.h"
 #include "store/store_internal.h"
@@ -646,6 +647,13 @@ static int read_once(const char *dir, const ps_item_read_options *opt, int64_t o
     memset(&st, 0, sizeof st);
     ro.stats = &st;
     if (opt->limit > 0 && !m->legacy && !plan.post_filter) ro.limit = opt->limit - got;
+    if (acc && !plan.post_filter && !m->legacy) { /* decode straight into the result */
+      PS_CHECK(ps__parquet_read_append(files[k], &ro, acc));
+      parts_read++;
+      add_stats(&total, &st);
+      got = acc->nrows;
+      continue;
+    }
     ps_frame *f;
     PS_CHECK(ps_parquet_read(files[k], &ro, &f));
     parts_read++;

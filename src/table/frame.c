@@ -141,7 +141,7 @@ static int reserve_filled(ps_column *c, int64_t rows, int64_t filled) {
 int ps__column_reserve(ps_column *c, int64_t rows) { return reserve_filled(c, rows, c->length); }
 
 int ps__column_reserve_uninit(ps_column *c, int64_t rows) {
-  if (c->values || c->length || c->validity) return ps__column_reserve(c, rows);
+  if (c->values || c->length || c->validity) return reserve_filled(c, rows, rows);
   if (rows > (INT64_MAX >> 4)) return ps__error(PS_ERR_LIMIT, "column '%s': too many rows", c->name);
   size_t w = ps_type_width(c->type);
   size_t bytes = ps_is_string_type(c->type) ? (size_t)(rows + 1) * sizeof(int64_t) : (size_t)rows * w;
