@@ -29,12 +29,18 @@
 // Peak RSS: process.resourceUsage().maxRSS of the child at the end (the same
 // number as ru_maxrss); base_rss is the same just before the timed call.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import path from 'node:path';
 
 const SELF = fileURLToPath(import.meta.url);
+// Store / seed-table workloads (bench store-setup writes DIR/store.json with
+// the item directories; an item directory is a plain Parquet dataset, read as
+// 'item/*.parquet'). "Append" for a peer = writing the new rows as a new file
+// in a dataset directory (DIR/peer_ds/).
+const STORE_WORKLOADS = ['seed.batch10', 'seed.read1m', 'seed.read3of20', 'seed.filter10', 'seed.filter_ts10'];
+const BIG_WORKLOADS = ['seed.stream10m', 'store.append1k', 'store.read_range1pct'];
 const WORKLOADS = [
   'w1m.write_snappy', 'w1m.write_zstd', 'w1m.read_all', 'w1m.read_cols', 'w1m.read_ts10', 'w1m.read_c0gt',
   'w100k.write_snappy', 'w100k.write_zstd', 'w100k.read_all', 'w100k.read_cols', 'w100k.read_ts10', 'w100k.read_c0gt',
@@ -65,7 +71,109 @@ function startPeak() {
 }
 const peakRss = () => procStatus("VmHWM");
 
+async function storeChild(engine, workload, dir) {
+  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+  const st = JSON.parse(readFileSync(path.join(dir, 'store.json'), 'utf8'));
+  const abs = (p) => (path.isAbsolute(p) ? p : path.resolve(p));
+  const seedGlob = path.join(abs(st.seed_item), '*.parquet');
+  const bigGlob = path.join(abs(st.big_item), '*.parquet');
+  const ds = path.join(dir, 'peer_ds');
+  mkdirSync(ds, { recursive: true });
+  const w100k = path.join(dir, meta.datasets.w100k.ref);
+  const op = workload;
+  // reads: [glob, kind, lo, hi]
+  const reads = {
+    'seed.read1m': [seedGlob, 'all'],
+    'seed.read3of20': [seedGlob, 'cols'],
+    'seed.filter10': [seedGlob, 'c0gt'],
+    'seed.filter_ts10': [seedGlob, 'range', st.ts10_lo_iso, st.ts10_hi_iso, false],
+    'store.read_range1pct': [bigGlob, 'range', st.range1_lo_iso, st.range1_hi_iso, true],
+  };
+  let seconds, rows, threads, fileBytes = null, base;
+  if (engine === 'duckdb') {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const inst = await DuckDBInstance.create(':memory:');
+    const conn = await inst.connect();
+    threads = Number((await conn.runAndReadAll("SELECT current_setting('threads') AS t")).getRowObjects()[0].t);
+    if (reads[op]) {
+      const [g, kind, lo, hi, incl] = reads[op];
+      const src = `read_parquet(${sqlStr(g)})`;
+      let sql;
+      if (kind === 'all') sql = `SELECT * FROM ${src}`;
+      else if (kind === 'cols') sql = `SELECT ts, c3, c11, c19 FROM ${src}`;
+      else if (kind === 'c0gt') sql = `SELECT * FROM ${src} WHERE c0 > 0.9`;
+      else sql = `SELECT * FROM ${src} WHERE ts >= TIMESTAMP_NS ${sqlStr(lo)} AND ts ${incl ? '<=' : '<'} TIMESTAMP_NS ${sqlStr(hi)}`;
+      base = startPeak();
+      const t0 = performance.now();
+      const res = await conn.run(sql);
+      rows = 0;
+      for (let i = 0; i < res.chunkCount; i++) rows += res.getChunk(i).rowCount;
+      seconds = (performance.now() - t0) / 1e3;
+    } else if (op === 'seed.batch10' || op === 'store.append1k') {
+      const n = op === 'seed.batch10' ? 10 : 1;
+      await conn.run(`CREATE TABLE t AS SELECT * FROM read_parquet(${sqlStr(w100k)})${op === 'store.append1k' ? ' LIMIT ' + st.append1k_rows : ''}`);
+      base = startPeak();
+      const t0 = performance.now();
+      for (let k = 0; k < n; k++)
+        await conn.run(`COPY (SELECT * FROM t) TO ${sqlStr(path.join(ds, `duckdb_${op}_${k}.parquet`))} (FORMAT parquet, CODEC 'snappy')`);
+      seconds = (performance.now() - t0) / 1e3;
+      rows = n * Number((await conn.runAndReadAll('SELECT count(*) AS n FROM t')).getRowObjects()[0].n);
+      fileBytes = statSync(path.join(ds, `duckdb_${op}_0.parquet`)).size * n;
+    } else if (op === 'seed.stream10m') {
+      // DuckDB generates the rows (random()) and streams them to one file:
+      // the closest equivalent of a streaming append of generated batches.
+      const cols = Array.from({ length: 20 }, (_, i) => `random() AS c${i}`).join(', ');
+      const out = path.join(ds, 'duckdb_stream10m.parquet');
+      base = startPeak();
+      const t0 = performance.now();
+      await conn.run(
+        `COPY (SELECT (TIMESTAMP '2024-01-01' + to_seconds(i))::TIMESTAMP_NS AS ts, ${cols} FROM range(${st.big_rows}) r(i)) ` +
+          `TO ${sqlStr(out)} (FORMAT parquet, CODEC 'snappy')`,
+      );
+      seconds = (performance.now() - t0) / 1e3;
+      rows = st.big_rows;
+      fileBytes = statSync(out).size;
+      rmSync(out, { force: true });
+    } else die(`unknown workload ${workload}`);
+    return { seconds, rows, file_bytes: fileBytes, base_rss: base, peak_rss: peakRss(), hwm_reset: hwmReset, threads };
+  }
+  if (engine === 'polars') {
+    const plmod = await import('nodejs-polars');
+    const pl = plmod.default ?? plmod;
+    threads = Number(process.env.POLARS_MAX_THREADS || cpus().length);
+    if (reads[op]) {
+      const [g, kind, lo, hi, incl] = reads[op];
+      let df;
+      base = startPeak();
+      const t0 = performance.now();
+      const lf = pl.scanParquet(g);
+      if (kind === 'all') df = await lf.collect();
+      else if (kind === 'cols') df = await lf.select('ts', 'c3', 'c11', 'c19').collect();
+      else if (kind === 'c0gt') df = await lf.filter(pl.col('c0').gt(0.9)).collect();
+      else {
+        const a = pl.lit(new Date(lo + 'Z')), b = pl.lit(new Date(hi + 'Z'));
+        df = await lf.filter(pl.col('ts').gtEq(a).and(incl ? pl.col('ts').ltEq(b) : pl.col('ts').lt(b))).collect();
+      }
+      seconds = (performance.now() - t0) / 1e3;
+      rows = df.height;
+    } else if (op === 'seed.batch10' || op === 'store.append1k') {
+      const n = op === 'seed.batch10' ? 10 : 1;
+      let df = pl.readParquet(w100k);
+      if (op === 'store.append1k') df = df.head(st.append1k_rows);
+      base = startPeak();
+      const t0 = performance.now();
+      for (let k = 0; k < n; k++) df.writeParquet(path.join(ds, `polars_${op}_${k}.parquet`), { compression: 'snappy' });
+      seconds = (performance.now() - t0) / 1e3;
+      rows = n * df.height;
+      fileBytes = statSync(path.join(ds, `polars_${op}_0.parquet`)).size * n;
+    } else return null; // no Polars equivalent (seed.stream10m)
+    return { seconds, rows, file_bytes: fileBytes, base_rss: base, peak_rss: peakRss(), hwm_reset: hwmReset, threads };
+  }
+  die(`unknown engine ${engine}`);
+}
+
 async function child(engine, workload, dir) {
+  if (STORE_WORKLOADS.includes(workload) || BIG_WORKLOADS.includes(workload)) return storeChild(engine, workload, dir);
   const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
   const [dsName, op] = workload.split('.');
   const ds = meta.datasets[dsName];
@@ -140,6 +248,7 @@ async function child(engine, workload, dir) {
   die(`unknown engine ${engine}`);
 }
 
+const p_none = (engine, wl) => engine === 'polars' && wl === 'seed.stream10m';
 function runAll(dir, repeat, engines, workloads) {
   const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
   for (const wl of workloads) {
@@ -157,8 +266,11 @@ function runAll(dir, repeat, engines, workloads) {
           break;
         }
         const line = p.stdout.trim().split('\n').pop();
-        results.push(JSON.parse(line));
+        const rec = JSON.parse(line);
+        if (rec === null) break; // engine has no equivalent
+        results.push(rec);
       }
+      if (!results.length && p_none(engine, wl)) continue;
       if (!results.length) {
         console.log(JSON.stringify({ workload: wl, engine, error: 'failed' }));
         continue;
@@ -172,7 +284,7 @@ function runAll(dir, repeat, engines, workloads) {
         times,
         rows: best.rows,
         file_bytes: best.file_bytes,
-        decoded_bytes: wl.split('.')[1].startsWith('write') ? meta.datasets[dsName].decoded_bytes : null,
+        decoded_bytes: meta.datasets[dsName] && wl.split('.')[1].startsWith('write') ? meta.datasets[dsName].decoded_bytes : null,
         peak_rss: Math.max(...results.map((x) => x.peak_rss)),
         base_rss: Math.max(...results.map((x) => x.base_rss)),
         hwm_reset: results.every((x) => x.hwm_reset),
