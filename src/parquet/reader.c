@@ -303,6 +303,54 @@ static int add_output_columns(ps_parquet_file *f, read_ctx *c, ps_frame *out) {
   return PS_OK;
 }
 
+/* Strings are decoded per task (their byte sizes are unknown up front);
+ * put the pieces of column i together, copying them in parallel. */
+typedef struct stitch_ctx {
+  read_ctx *c;
+  int col;
+  int64_t *row_at, *byte_at; /* per plan: first row / first byte in the output */
+} stitch_ctx;
+
+static int stitch_task(void *v, int p) {
+  stitch_ctx *x = v;
+  const ps_column *lc = x->c->local[p * x->c->nleaves + x->col];
+  ps_column *col = x->c->out->cols[x->col];
+  const int64_t *so = lc->values;
+  int64_t *doff = (int64_t *)col->values + x->row_at[p];
+  int64_t shift = x->byte_at[p] - so[0];
+  if (lc->bytes_len) memcpy(col->bytes + x->byte_at[p], lc->bytes + so[0], (size_t)(so[lc->length] - so[0]));
+  for (int64_t r = 1; r <= lc->length; r++) doff[r] = so[r] + shift;
+  return PS_OK;
+}
+
+static int stitch_strings(read_ctx *c, int i) {
+  ps_column *col = c->out->cols[i];
+  int64_t *row_at = ps__malloc(sizeof(int64_t) * 2 * ((size_t)c->nplans + 1));
+  if (!row_at) return PS_NOMEM();
+  int64_t *byte_at = row_at + c->nplans + 1;
+  int64_t rows = col->length, bytes = col->bytes_len;
+  for (int p = 0; p < c->nplans; p++) {
+    const ps_column *lc = c->local[p * c->nleaves + i];
+    row_at[p] = rows;
+    byte_at[p] = bytes;
+    rows += lc->length;
+    bytes += lc->length ? ((const int64_t *)lc->values)[lc->length] - ((const int64_t *)lc->values)[0] : 0;
+  }
+  int rc = ps__column_reserve_uninit(col, rows); /* every offset is written below */
+  if (rc == PS_OK) rc = ps__column_reserve_bytes(col, bytes - col->bytes_len);
+  if (rc == PS_OK) {
+    ((int64_t *)col->values)[col->length] = col->bytes_len;
+    stitch_ctx x = {c, i, row_at, byte_at};
+    rc = ps_parallel_for(c->nplans, c->opt->threads, stitch_task, &x);
+  }
+  if (rc == PS_OK) {
+    col->length = rows;
+    col->bytes_len = bytes;
+  }
+  ps__free_mem(row_at);
+  return rc;
+}
+
 static int read_unfiltered(read_ctx *c, int64_t total) {
   ps_parquet_file *f = c->f;
   ps_frame *out = c->out;
@@ -326,10 +374,7 @@ static int read_unfiltered(read_ctx *c, int64_t total) {
     int64_t nulls = 0;
     for (int p = 0; p < c->nplans; p++) nulls += c->nulls[p * c->nleaves + i];
     if (ps_is_string_type(col->type)) {
-      for (int p = 0; p < c->nplans; p++) {
-        ps_column *lc = c->local[p * c->nleaves + i];
-        PS_TRY(ps_column_append_values(col, lc->values, lc->bytes, NULL, lc->length));
-      }
+      PS_TRY(stitch_strings(c, i));
     } else {
       col->length = base + total;
     }
@@ -338,8 +383,8 @@ static int read_unfiltered(read_ctx *c, int64_t total) {
       for (int p = 0; p < c->nplans; p++)
         copy_bits(col->validity, base + c->plans[p].out_offset, c->vbits[p * c->nleaves + i], c->plans[p].rows);
       col->null_count += nulls;
-    } else if (col->validity && !ps_is_string_type(col->type)) {
-      for (int64_t r = base; r < base + total; r++) ps_bit_set(col->validity, r); /* strings: set by append */
+    } else if (col->validity) { /* nulls in an earlier part only: ours are all present */
+      for (int64_t r = base; r < base + total; r++) ps_bit_set(col->validity, r);
     }
   }
   out->nrows = base + total;
