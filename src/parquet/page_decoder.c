@@ -177,6 +177,7 @@ static int decode_plain_fixed_into(dec_ctx *c, const uint8_t *p, const uint8_t *
   if (lf->physical == PQ_BOOLEAN) return where(c, pq_plain_decode_bool(p, end, dst, n));
   size_t pw = physical_width(lf);
   if ((uint64_t)n > (uint64_t)(end - p) / pw) return corrupt(c, "PLAIN: %lld values need %llu bytes, page has %lld", (long long)n, (unsigned long long)(n * pw), (long long)(end - p));
+  if (n == 0) return PS_OK; /* dst may be NULL for an empty output */
   if (is_direct(lf))
     memcpy(dst, p, (size_t)n * pw);
   else
