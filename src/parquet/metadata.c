@@ -88,6 +88,29 @@ static void *vec_push(parse_ctx *c, pq_vec *v) {
 
 static void *vec_data(parse_ctx *c, const pq_vec *v) { return c->arena->ptrs[v->slot]; }
 
+/* A list<struct> field: each element parsed by `parse` into a zeroed slot of
+ * `elem` bytes. Elements of another wire type are skipped. Returns the
+ * array (arena-owned) and its length in *count. */
+typedef void (*elem_parser)(struct parse_ctx *c, void *elem);
+
+static void *parse_struct_list(parse_ctx *c, size_t elem, elem_parser parse, uint32_t *count) {
+  int et;
+  pq_vec v;
+  *count = 0;
+  uint32_t n = tc_read_list_begin(&c->r, &et);
+  if (!vec_init(c, &v, elem)) return NULL;
+  for (uint32_t i = 0; i < n && !c->r.err; i++) {
+    if (et != TC_STRUCT) {
+      tc_skip(&c->r, et);
+      continue;
+    }
+    void *e = vec_push(c, &v);
+    if (e) parse(c, e);
+  }
+  *count = (uint32_t)v.len;
+  return vec_data(c, &v);
+}
+
 /* ------------------------------------------------------- field helpers */
 
 #define FOR_FIELDS(c, type, id, bv) \
@@ -192,7 +215,8 @@ static void parse_logical_type(parse_ctx *c, pq_logical_type *lt) {
   tc_read_struct_end(&c->r);
 }
 
-static void parse_schema_element(parse_ctx *c, pq_schema_element *e) {
+static void parse_schema_element(parse_ctx *c, void *e_v) {
+  pq_schema_element *e = e_v;
   int t, bv, has_name = 0;
   int16_t id;
   e->converted_type = PQ_CT_NONE;
@@ -220,7 +244,8 @@ static void parse_schema_element(parse_ctx *c, pq_schema_element *e) {
   else if (e->type_length < 0) tc_fail(&c->r, "schema element with a negative type_length");
 }
 
-static void parse_kv(parse_ctx *c, pq_kv *kv) {
+static void parse_kv(parse_ctx *c, void *kv_v) {
+  pq_kv *kv = kv_v;
   int t, bv, has_key = 0;
   int16_t id;
   FOR_FIELDS(c, t, id, bv) {
@@ -238,7 +263,8 @@ static void parse_kv(parse_ctx *c, pq_kv *kv) {
   if (!c->r.err && !has_key) missing(c, "key/value metadata entry without a key");
 }
 
-static void parse_encoding_stats(parse_ctx *c, pq_page_encoding_stats *s) {
+static void parse_encoding_stats(parse_ctx *c, void *s_v) {
+  pq_page_encoding_stats *s = s_v;
   int t, bv;
   int16_t id;
   FOR_FIELDS(c, t, id, bv) {
@@ -306,17 +332,8 @@ static void parse_column_meta(parse_ctx *c, pq_column_meta *m) {
       case 12: if (want(c, t, TC_STRUCT)) { parse_statistics(c, &m->statistics); m->has_statistics = 1; } break;
       case 13:
         if (want(c, t, TC_LIST)) {
-          int et;
-          uint32_t n = tc_read_list_begin(&c->r, &et);
-          pq_vec v;
-          if (!vec_init(c, &v, sizeof(pq_page_encoding_stats))) break;
-          for (uint32_t i = 0; i < n && !c->r.err; i++) {
-            if (et != TC_STRUCT) { tc_skip(&c->r, et); continue; }
-            pq_page_encoding_stats *s = vec_push(c, &v);
-            if (s) parse_encoding_stats(c, s);
-          }
-          m->encoding_stats = vec_data(c, &v);
-          m->num_encoding_stats = (uint32_t)v.len;
+          m->encoding_stats = parse_struct_list(c, sizeof(pq_page_encoding_stats), parse_encoding_stats,
+                                                &m->num_encoding_stats);
         }
         break;
       default: tc_skip(&c->r, t);
@@ -332,7 +349,8 @@ static void parse_column_meta(parse_ctx *c, pq_column_meta *m) {
     tc_fail(&c->r, "column metadata with a negative size or offset");
 }
 
-static void parse_column_chunk(parse_ctx *c, pq_column_chunk *cc) {
+static void parse_column_chunk(parse_ctx *c, void *cc_v) {
+  pq_column_chunk *cc = cc_v;
   int t, bv;
   int16_t id;
   FOR_FIELDS(c, t, id, bv) {
@@ -354,7 +372,8 @@ static void parse_column_chunk(parse_ctx *c, pq_column_chunk *cc) {
   if (cc->has_column_index && (cc->column_index_offset < 0 || cc->column_index_length <= 0)) cc->has_column_index = 0;
 }
 
-static void parse_sorting_column(parse_ctx *c, pq_sorting_column *s) {
+static void parse_sorting_column(parse_ctx *c, void *s_v) {
+  pq_sorting_column *s = s_v;
   int t, bv;
   int16_t id;
   FOR_FIELDS(c, t, id, bv) {
@@ -366,24 +385,15 @@ static void parse_sorting_column(parse_ctx *c, pq_sorting_column *s) {
   tc_read_struct_end(&c->r);
 }
 
-static void parse_row_group(parse_ctx *c, pq_row_group *g) {
+static void parse_row_group(parse_ctx *c, void *g_v) {
+  pq_row_group *g = g_v;
   int t, bv, has_cols = 0, has_rows = 0;
   int16_t id;
   FOR_FIELDS(c, t, id, bv) {
     switch (id) {
       case 1:
         if (want(c, t, TC_LIST)) {
-          int et;
-          uint32_t n = tc_read_list_begin(&c->r, &et);
-          pq_vec v;
-          if (!vec_init(c, &v, sizeof(pq_column_chunk))) break;
-          for (uint32_t i = 0; i < n && !c->r.err; i++) {
-            if (et != TC_STRUCT) { tc_skip(&c->r, et); continue; }
-            pq_column_chunk *cc = vec_push(c, &v);
-            if (cc) parse_column_chunk(c, cc);
-          }
-          g->columns = vec_data(c, &v);
-          g->num_columns = (uint32_t)v.len;
+          g->columns = parse_struct_list(c, sizeof(pq_column_chunk), parse_column_chunk, &g->num_columns);
           has_cols = 1;
         }
         break;
@@ -391,17 +401,8 @@ static void parse_row_group(parse_ctx *c, pq_row_group *g) {
       case 3: if (want(c, t, TC_I64)) { g->num_rows = tc_read_i64(&c->r); has_rows = 1; } break;
       case 4:
         if (want(c, t, TC_LIST)) {
-          int et;
-          uint32_t n = tc_read_list_begin(&c->r, &et);
-          pq_vec v;
-          if (!vec_init(c, &v, sizeof(pq_sorting_column))) break;
-          for (uint32_t i = 0; i < n && !c->r.err; i++) {
-            if (et != TC_STRUCT) { tc_skip(&c->r, et); continue; }
-            pq_sorting_column *s = vec_push(c, &v);
-            if (s) parse_sorting_column(c, s);
-          }
-          g->sorting_columns = vec_data(c, &v);
-          g->num_sorting_columns = (uint32_t)v.len;
+          g->sorting_columns =
+              parse_struct_list(c, sizeof(pq_sorting_column), parse_sorting_column, &g->num_sorting_columns);
         }
         break;
       case 5: if (want(c, t, TC_I64)) { g->file_offset = tc_read_i64(&c->r); g->has_file_offset = 1; } break;
@@ -438,47 +439,20 @@ int pq_parse_file_meta(const uint8_t *data, size_t len, pq_file_meta *out) {
       case 1: if (want(&c, t, TC_I32)) { out->version = tc_read_i32(&c.r); has_version = 1; } break;
       case 2:
         if (want(&c, t, TC_LIST)) {
-          int et;
-          uint32_t n = tc_read_list_begin(&c.r, &et);
-          if (!vec_init(&c, &v, sizeof(pq_schema_element))) break;
-          for (uint32_t i = 0; i < n && !c.r.err; i++) {
-            if (et != TC_STRUCT) { tc_skip(&c.r, et); continue; }
-            pq_schema_element *e = vec_push(&c, &v);
-            if (e) parse_schema_element(&c, e);
-          }
-          out->schema = vec_data(&c, &v);
-          out->num_schema = (uint32_t)v.len;
+          out->schema = parse_struct_list(&c, sizeof(pq_schema_element), parse_schema_element, &out->num_schema);
           has_schema = 1;
         }
         break;
       case 3: if (want(&c, t, TC_I64)) { out->num_rows = tc_read_i64(&c.r); has_rows = 1; } break;
       case 4:
         if (want(&c, t, TC_LIST)) {
-          int et;
-          uint32_t n = tc_read_list_begin(&c.r, &et);
-          if (!vec_init(&c, &v, sizeof(pq_row_group))) break;
-          for (uint32_t i = 0; i < n && !c.r.err; i++) {
-            if (et != TC_STRUCT) { tc_skip(&c.r, et); continue; }
-            pq_row_group *g = vec_push(&c, &v);
-            if (g) parse_row_group(&c, g);
-          }
-          out->row_groups = vec_data(&c, &v);
-          out->num_row_groups = (uint32_t)v.len;
+          out->row_groups = parse_struct_list(&c, sizeof(pq_row_group), parse_row_group, &out->num_row_groups);
           has_rgs = 1;
         }
         break;
       case 5:
         if (want(&c, t, TC_LIST)) {
-          int et;
-          uint32_t n = tc_read_list_begin(&c.r, &et);
-          if (!vec_init(&c, &v, sizeof(pq_kv))) break;
-          for (uint32_t i = 0; i < n && !c.r.err; i++) {
-            if (et != TC_STRUCT) { tc_skip(&c.r, et); continue; }
-            pq_kv *kv = vec_push(&c, &v);
-            if (kv) parse_kv(&c, kv);
-          }
-          out->kv = vec_data(&c, &v);
-          out->num_kv = (uint32_t)v.len;
+          out->kv = parse_struct_list(&c, sizeof(pq_kv), parse_kv, &out->num_kv);
         }
         break;
       case 6: if (want(&c, t, TC_BINARY)) { out->created_by = read_bytes(&c); out->has_created_by = 1; } break;
