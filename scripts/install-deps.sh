@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 
-debs=(build-essential cmake pkg-config clang libclang-rt-dev
+debs=(build-essential cmake pkg-config clang libclang-rt-dev valgrind
       libzstd-dev libsnappy-dev zlib1g-dev liblz4-dev libbrotli-dev libjansson-dev
       python3-dev python3-numpy python3-pandas python3-pytest)
 missing=()
