@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Python-layer overhead benchmark.
 
-    PYTHONPATH=build-py/python /usr/bin/python3 python/bench_python.py [rows] [repeats]
+    PYTHONPATH=build-py/python /usr/bin/python3 bench/bench_python.py [rows] [repeats]
 
 A frame of `rows` (default 1,000,000) x 20 float64 columns with a ns
 DatetimeIndex is written, appended (a second frame after the stored range)
