@@ -224,8 +224,11 @@ typedef enum ps_op {
 /* A literal. Literals are converted to the column's type when the filter
  * is applied: a string literal compared with a TIMESTAMP/DATE column is
  * parsed as ISO-8601 ("2024-01-02", "2024-01-02T09:30:00.123456789Z",
- * "2024-01-02 09:30:00+02:00"); an integer literal compares exactly with
- * integer columns and numerically with float columns. */
+ * "2024-01-02 09:30:00+02:00"; a naive literal against a zoned column is
+ * UTC); an integer literal compared with a TIMESTAMP/DATE column is a raw
+ * count of the column's unit (days for DATE); an integer literal compares
+ * exactly with integer columns and numerically with float columns (x > 2.5
+ * on integers is x >= 3). A null never matches a comparison (SQL). */
 typedef enum ps_value_kind { PS_VALUE_INT = 1, PS_VALUE_UINT, PS_VALUE_DOUBLE, PS_VALUE_BOOL, PS_VALUE_STRING } ps_value_kind;
 typedef struct ps_value {
   ps_value_kind kind;
