@@ -196,7 +196,7 @@ int ps_item_append(ps_collection *c, const char *item, const ps_frame *data, con
     ps__txn_end(&t);
     break;
   }
-  if (rc < 0) ps__error_prefix(rc, "append %s/%s", c->name, item);
+  if (rc < 0) ps__error_prefix(rc, "append %s/%s/%s", c->store->name, c->name, item);
   ps__free_mem(dir);
   return rc;
 }

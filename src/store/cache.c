@@ -458,7 +458,7 @@ int ps_item_parts(ps_collection *c, const char *item, ps_part_info **out, int64_
       }
     }
   }
-  if (rc < 0) ps__error_prefix(rc, "parts %s/%s", c->name, item);
+  if (rc < 0) ps__error_prefix(rc, "parts %s/%s/%s", c->store->name, c->name, item);
   ps__free_mem(dir);
   return rc;
 }

@@ -14,7 +14,7 @@ int ps_item_compact(ps_collection *c, const char *item, int64_t part_rows, int64
   ps__txn t;
   int rc = ps__txn_begin(c, item, dir, &t);
   ps__free_mem(dir);
-  if (rc < 0) return ps__error_prefix(rc, "compact %s/%s", c->name, item);
+  if (rc < 0) return ps__error_prefix(rc, "compact %s/%s/%s", c->store->name, c->name, item);
   ps__manifest *old = t.m, *m = NULL;
   int64_t target = part_rows > 0 ? part_rows : (old->schema ? ps__auto_part_rows(old->schema, 0) : 1000000);
   int changed = 0;
@@ -52,7 +52,7 @@ int ps_item_compact(ps_collection *c, const char *item, int64_t part_rows, int64
   if (changed) PS_CHECK(ps__txn_commit(&t, m));
   if (out_parts) *out_parts = changed ? m->nparts : old->nparts;
 fail:
-  if (rc < 0) ps__error_prefix(rc, "compact %s/%s", c->name, item);
+  if (rc < 0) ps__error_prefix(rc, "compact %s/%s/%s", c->store->name, c->name, item);
   ps__manifest_free(m);
   ps__txn_end(&t);
   return rc;

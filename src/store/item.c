@@ -380,7 +380,7 @@ int ps_item_write(ps_collection *c, const char *item, const ps_frame *data, cons
   ps__manifest_free(m);
   ps__txn_end(&t);
 fail:
-  if (rc < 0) ps__error_prefix(rc, "write %s/%s", c->name, item);
+  if (rc < 0) ps__error_prefix(rc, "write %s/%s/%s", c->store->name, c->name, item);
   json_decref(meta);
   ps_frame_free(rows_owned);
   ps__free_mem(dir);
@@ -715,7 +715,7 @@ static int read_dir(const ps_collection *c, const char *item, const char *snapsh
     rc = read_once(dir, opt, tail, out, &retry);
     if (!retry) break;
   }
-  if (rc < 0) ps__error_prefix(rc, "read %s/%s%s%s", c->name, item, snapshot ? " @" : "", snapshot ? snapshot : "");
+  if (rc < 0) ps__error_prefix(rc, "read %s/%s/%s%s%s", c->store->name, c->name, item, snapshot ? " @" : "", snapshot ? snapshot : "");
   ps__free_mem(dir);
   return rc;
 }

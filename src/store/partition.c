@@ -309,7 +309,7 @@ int ps_item_write_partitioned(ps_collection *c, const char *item, const ps_frame
   ps__manifest_free(m);
   ps__txn_end(&t);
 fail:
-  if (rc < 0) ps__error_prefix(rc, "write %s/%s", c->name, item);
+  if (rc < 0) ps__error_prefix(rc, "write %s/%s/%s", c->store->name, c->name, item);
   json_decref(meta);
   ps_frame_free(rows);
   ps__free_mem(dir);
@@ -332,7 +332,7 @@ int ps_item_rebalance(ps_collection *c, const char *item, const ps_partition_opt
   ps__txn t;
   int rc = ps__txn_begin(c, item, dir, &t);
   ps__free_mem(dir);
-  if (rc < 0) return ps__error_prefix(rc, "rebalance %s/%s", c->name, item);
+  if (rc < 0) return ps__error_prefix(rc, "rebalance %s/%s/%s", c->store->name, c->name, item);
   ps__manifest *old = t.m, *m = NULL;
   ps_frame *all = NULL, *chunk = NULL;
   ps_parquet_file *pf = NULL;
@@ -422,7 +422,7 @@ int ps_item_rebalance(ps_collection *c, const char *item, const ps_partition_opt
           ps_partition_strategy_name(strategy));
   if (out_parts) *out_parts = m->nparts;
 fail:
-  if (rc < 0) ps__error_prefix(rc, "rebalance %s/%s", c->name, item);
+  if (rc < 0) ps__error_prefix(rc, "rebalance %s/%s/%s", c->store->name, c->name, item);
   ps__sink_abort(&s);
   ps_parquet_close(pf);
   ps_frame_free(chunk);
@@ -441,7 +441,7 @@ int ps_item_partitioning(ps_collection *c, const char *item, ps_partition_option
   ps__manifest *m;
   int rc = ps__manifest_load(dir, &m);
   ps__free_mem(dir);
-  if (rc < 0) return ps__error_prefix(rc, "partitioning %s/%s", c->name, item);
+  if (rc < 0) return ps__error_prefix(rc, "partitioning %s/%s/%s", c->store->name, c->name, item);
   out->strategy = (ps_partition_strategy)m->strategy;
   out->target_bytes = m->target_bytes;
   ps__manifest_free(m);
