@@ -196,7 +196,11 @@ int cli_print_frame(const ps_frame *f, const char *format) {
 
 int cli_fail(const char *what, int rc) {
   const char *detail = ps_errmsg();
-  fprintf(stderr, "pystore: %s: %s\n", what, detail && *detail ? detail : ps_strerror(rc));
+  if (!detail || !*detail) detail = ps_strerror(rc);
+  if (strncmp(detail, what, strlen(what)) == 0) /* the library already named it */
+    fprintf(stderr, "pystore: %s\n", detail);
+  else
+    fprintf(stderr, "pystore: %s: %s\n", what, detail);
   return 1;
 }
 
