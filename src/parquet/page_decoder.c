@@ -545,7 +545,7 @@ static int decode_partial(dec_ctx *c, const pq_page_header *h, const uint8_t *bo
     c->partial_validity_cap = vbytes;
   }
   memset(c->partial_validity, 0, (size_t)vbytes);
-  pq_sink ps = {pc, 0, lf->optional ? c->partial_validity : NULL, 0, 0};
+  pq_sink ps = {.col = pc, .validity = lf->optional ? c->partial_validity : NULL};
   PS_TRY(decode_data_page(c, h, body, nv, &ps));
   for (int r = ri; r < nranges && ranges[r].begin < page_row + nv; r++) {
     int64_t b = ranges[r].begin > page_row ? ranges[r].begin : page_row;
@@ -553,6 +553,49 @@ static int decode_partial(dec_ctx *c, const pq_page_header *h, const uint8_t *bo
     if (e > b) PS_TRY(sink_copy(s, pc, lf->optional ? c->partial_validity : NULL, b - page_row, e - b));
   }
   return PS_OK;
+}
+
+/* Gather mode: decode the page into the scratch column (kept hot in cache
+ * from page to page) and append only the wanted rows. */
+static int decode_gather(dec_ctx *c, const pq_page_header *h, const uint8_t *body, int64_t page_row, int64_t nv,
+                         pq_sink *s) {
+  int64_t a = s->gpos, b = a;
+  while (b < s->ngather && s->gather[b] < page_row + nv) b++;
+  s->gpos = b;
+  if (b == a) return PS_OK;
+  const pq_leaf *lf = c->src->leaf;
+  if (!c->partial) PS_TRY(ps__column_new("partial", lf->type, lf->frame_unit, NULL, &c->partial));
+  ps_column *pc = c->partial;
+  pc->length = 0;
+  pc->bytes_len = 0;
+  PS_TRY(ps__column_reserve(pc, nv));
+  if (ps_is_string_type(pc->type)) ((int64_t *)pc->values)[0] = 0;
+  int64_t vbytes = (nv + 7) / 8 + 1;
+  if (vbytes > c->partial_validity_cap) {
+    uint8_t *v = ps__realloc(c->partial_validity, (size_t)vbytes);
+    if (!v) return PS_NOMEM();
+    c->partial_validity = v;
+    c->partial_validity_cap = vbytes;
+  }
+  memset(c->partial_validity, 0, (size_t)vbytes);
+  pq_sink ps;
+  memset(&ps, 0, sizeof ps);
+  ps.col = pc;
+  ps.validity = lf->optional ? c->partial_validity : NULL;
+  PS_TRY(decode_data_page(c, h, body, nv, &ps));
+  pc->length = nv;
+  /* positions relative to the page */
+  ps_buf_clear(&c->tmp);
+  PS_TRY(ps_buf_reserve(&c->tmp, (size_t)(b - a) * sizeof(int64_t)));
+  int64_t *rel = (int64_t *)c->tmp.data;
+  for (int64_t k = a; k < b; k++) rel[k - a] = s->gather[k] - page_row;
+  pc->validity = ps.nulls ? c->partial_validity : NULL; /* borrowed for the copy */
+  pc->null_count = ps.nulls;
+  int rc = ps__column_append_indices(s->col, pc, rel, b - a);
+  pc->validity = NULL;
+  pc->null_count = 0;
+  s->nulls += ps.nulls;
+  return rc;
 }
 
 static void ctx_free(dec_ctx *c) {
@@ -672,7 +715,7 @@ int pq_decode_chunk(const pq_chunk_source *src, const pq_row_range *ranges, int 
         if (stats) stats->pages_read++;
         c.bytes_read += (int64_t)(hlen + (size_t)h.compressed_page_size);
         if (ranges[ri].begin <= row && ranges[ri].end >= row + nv)
-          rc = decode_data_page(&c, &h, body, nv, sink);
+          rc = sink->gather ? decode_gather(&c, &h, body, row, nv, sink) : decode_data_page(&c, &h, body, nv, sink);
         else
           rc = decode_partial(&c, &h, body, row, nv, ranges, nranges, ri, sink);
         if (rc < 0) goto out;

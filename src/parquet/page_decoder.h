@@ -16,6 +16,12 @@ typedef struct pq_sink {
   uint8_t *validity;
   int64_t vrow;
   int64_t nulls;
+  /* Gather mode (gather != NULL): only rows gather[0..ngather) of the row
+   * group (sorted) are appended to col, with their validity (validity/row
+   * unused); pages without such rows are not even decompressed. The ranges
+   * passed to pq_decode_chunk must cover the row group. */
+  const int64_t *gather;
+  int64_t ngather, gpos;
 } pq_sink;
 
 /* A row range [begin, end) relative to the row group. */

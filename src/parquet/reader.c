@@ -464,11 +464,32 @@ typedef struct gather_ctx {
   int plan;
   const int64_t *idx; /* matching row positions, shared by every column */
   int64_t count;
+  const uint8_t *decoded; /* NULL: every column is decoded in c->local; else
+                             only columns with decoded[i] set are, the others
+                             are decoded here in gather mode */
 } gather_ctx;
 
 static int gather_task(void *v, int i) {
   gather_ctx *g = v;
-  return ps__column_append_indices(g->c->out->cols[i], g->c->local[g->plan * g->c->nleaves + i], g->idx, g->count);
+  read_ctx *c = g->c;
+  int t = g->plan * c->nleaves + i;
+  if (!g->decoded || g->decoded[i]) return ps__column_append_indices(c->out->cols[i], c->local[t], g->idx, g->count);
+  const rg_plan *plan = &c->plans[g->plan];
+  ps_parquet_file *f = c->f;
+  const pq_leaf *lf = &f->leaves[c->leaves[i]];
+  const pq_column_chunk *cc = &f->meta.row_groups[plan->rg].columns[c->leaves[i]];
+  int64_t start, len;
+  pq_chunk_range(&cc->meta_data, &start, &len);
+  pq_chunk_source src = {f->path, lf->name, lf, &cc->meta_data, f->map + start, (size_t)len,
+                         f->meta.row_groups[plan->rg].num_rows, NULL, start};
+  pq_sink sink;
+  memset(&sink, 0, sizeof sink);
+  sink.col = c->out->cols[i];
+  sink.gather = g->idx;
+  sink.ngather = g->count;
+  int rc = pq_decode_chunk(&src, plan->ranges, plan->nranges, &sink, &c->dstats[t]);
+  release_mapped(f, start, len);
+  return rc;
 }
 
 /* Row group by row group (memory: one row group's columns): decode the
@@ -530,13 +551,7 @@ static int read_filtered(read_ctx *c, const ps_expr *filter, const int *filter_l
       matches++;
     }
     if (matches > 0) {
-      n = 0;
-      for (int i = 0; i < c->nout; i++)
-        if (!is_filter[i]) tasks[n++] = p * c->nleaves + i;
-      PS_CHECK(decode_tasks(c, tasks, n, pool));
-      for (int i = 0; i < c->nout; i++)
-        if (!is_filter[i]) PS_CHECK(finish_local(c, p * c->nleaves + i, rows));
-      /* columns are independent: gather them in parallel, by one list of positions */
+      /* one list of matching positions, shared by every column */
       int64_t *idx = ps__malloc((size_t)matches * sizeof *idx);
       if (!idx) {
         rc = PS_NOMEM();
@@ -544,8 +559,24 @@ static int read_filtered(read_ctx *c, const ps_expr *filter, const int *filter_l
       }
       for (int64_t r = 0, k = 0; r < rows; r++)
         if (sel[r]) idx[k++] = r;
-      gather_ctx g = {c, p, idx, matches};
-      rc = ps_parallel_for(c->nout, c->opt->threads, gather_task, &g);
+      /* A plan covering its whole row group decodes the other columns page by
+       * page straight into the result, keeping only the matching rows (the
+       * positions are row-group rows). A page-pruned plan decodes them whole
+       * first (positions are then rows of the decoded ranges). */
+      int whole = c->plans[p].nranges == 1 && c->plans[p].ranges[0].begin == 0 &&
+                  c->plans[p].ranges[0].end == c->f->meta.row_groups[c->plans[p].rg].num_rows;
+      if (!whole) {
+        n = 0;
+        for (int i = 0; i < c->nout; i++)
+          if (!is_filter[i]) tasks[n++] = p * c->nleaves + i;
+        rc = decode_tasks(c, tasks, n, pool);
+        for (int i = 0; rc == PS_OK && i < c->nout; i++)
+          if (!is_filter[i]) rc = finish_local(c, p * c->nleaves + i, rows);
+      }
+      if (rc == PS_OK) { /* columns are independent: in parallel */
+        gather_ctx g = {c, p, idx, matches, whole ? is_filter : NULL};
+        rc = ps_parallel_for(c->nout, c->opt->threads, gather_task, &g);
+      }
       ps__free_mem(idx);
       if (rc < 0) goto fail;
     }
