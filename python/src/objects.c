@@ -7,7 +7,7 @@
 
 /* ---- small helpers ---- */
 
-static PyObject *names_to_list(char **names) {
+PyObject *pyps_names_to_list(char **names) {
   PyObject *l = PyList_New(0);
   if (!l) { ps_names_free(names); return NULL; }
   for (char **p = names; p && *p; p++) {
@@ -261,7 +261,7 @@ static PyObject *Store_list_collections(PypsStore *self, PyObject *unused) {
   rc = ps_store_list_collections(self->store, &names);
   Py_END_ALLOW_THREADS
   if (rc != PS_OK) return pyps_raise(rc);
-  return names_to_list(names);
+  return pyps_names_to_list(names);
 }
 
 static PyObject *Store_delete_collection(PypsStore *self, PyObject *args) {
@@ -354,7 +354,7 @@ static PyObject *Collection_list_items(PypsCollection *self, PyObject *args) {
   rc = ps_collection_list_items(self->coll, filter, &names);
   Py_END_ALLOW_THREADS
   if (rc != PS_OK) return pyps_raise(rc);
-  return names_to_list(names);
+  return pyps_names_to_list(names);
 }
 
 static PyObject *Collection_exists(PypsCollection *self, PyObject *args) {
@@ -452,19 +452,8 @@ static PyObject *Collection_read(PypsCollection *self, PyObject *args, PyObject 
   PyObject *seq = NULL;
   ps_expr *expr = NULL;
   PyObject *result = NULL;
-  if (columns != Py_None) {
-    seq = PySequence_Fast(columns, "columns must be a list of names");
-    if (!seq) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    names = PyMem_Calloc((size_t)n + 1, sizeof(char *));
-    if (!names) { PyErr_NoMemory(); goto done; }
-    for (Py_ssize_t i = 0; i < n; i++) {
-      names[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
-      if (!names[i]) goto done;
-    }
-    opt.columns = names;
-    opt.num_columns = (size_t)n;
-  }
+  if (pyps_columns_from_py(columns, &names, &opt.num_columns, &seq) < 0) return NULL;
+  opt.columns = names;
   if (pyps_build_filter(filters, &expr) < 0) goto done;
   opt.filter = expr;
   ps_frame *f = NULL;
@@ -602,7 +591,7 @@ static PyObject *Collection_snapshot_list(PypsCollection *self, PyObject *unused
   rc = ps_snapshot_list(self->coll, &names);
   Py_END_ALLOW_THREADS
   if (rc != PS_OK) return pyps_raise(rc);
-  return names_to_list(names);
+  return pyps_names_to_list(names);
 }
 
 static PyObject *Collection_snapshot_delete_all(PypsCollection *self, PyObject *unused) {

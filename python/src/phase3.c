@@ -498,14 +498,7 @@ static PyObject *Collection_cached_list_items(PypsCollection *self, PyObject *un
   rc = ps_cached_list_items(self->coll, &names);
   Py_END_ALLOW_THREADS
   if (rc != PS_OK) return pyps_raise(rc);
-  PyObject *l = PyList_New(0);
-  for (char **p = names; l && p && *p; p++) {
-    PyObject *s = PyUnicode_FromString(*p);
-    if (!s || PyList_Append(l, s) < 0) Py_CLEAR(l);
-    Py_XDECREF(s);
-  }
-  ps_names_free(names);
-  return l;
+  return pyps_names_to_list(names);
 }
 
 static PyObject *Collection_cached_info(PypsCollection *self, PyObject *args) {

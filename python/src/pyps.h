@@ -70,6 +70,8 @@ PyObject *pyps_mod_build_filter_text(PyObject *self, PyObject *args);
 /* columns (None or a sequence of str) -> PyMem array of borrowed UTF-8
  * pointers (kept alive by *keep); 0 or -1 with an exception. */
 int pyps_columns_from_py(PyObject *columns, const char ***names, size_t *n, PyObject **keep);
+/* A NULL-terminated name list (freed here with ps_names_free) as a Python list. */
+PyObject *pyps_names_to_list(char **names);
 
 /* phase3.c: streaming append, batches, chunked reads, partitioning, memory,
  * optimize, metadata cache, logging */

@@ -316,7 +316,29 @@ typedef struct create_rows {
 static int fill_rows(void *ctx, ps__txn *t, ps__manifest **m) {
   create_rows *x = ctx;
   PS_TRY(ps__manifest_new(x->rows, m));
+  (*m)->next_part = t->m->next_part; /* an overwrite must not reuse the replaced parts' names */
   return ps__txn_write_parts(t, x->rows, x->part_rows, *m);
+}
+
+int ps__item_write_with(ps_collection *c, const char *item, json_t *meta, int overwrite, ps__create_fill fill,
+                        void *ctx) {
+  int rc = ps__item_create_with(c, item, meta, fill, ctx);
+  if (rc != PS_ERR_EXISTS || !overwrite) return rc;
+  /* overwrite an existing item: one commit replacing the whole file set */
+  char *dir = ps__path_join(c->path, item);
+  if (!dir) return PS_NOMEM();
+  ps__txn t;
+  rc = ps__txn_begin(c, item, dir, &t);
+  if (rc == PS_OK) {
+    ps__manifest *m = NULL;
+    rc = fill(ctx, &t, &m);
+    if (rc == PS_OK) rc = ps__txn_commit(&t, m);
+    if (rc == PS_OK) rc = ps__metadata_write(dir, meta, t.durable);
+    ps__manifest_free(m);
+    ps__txn_end(&t);
+  }
+  ps__free_mem(dir);
+  return rc;
 }
 
 int ps__item_create(ps_collection *c, const char *item, const ps_frame *rows, int64_t part_rows, json_t *meta) {
@@ -356,47 +378,19 @@ int ps_item_write(ps_collection *c, const char *item, const ps_frame *data, cons
   PS_TRY(ps__parse_user_metadata(opt->metadata, &meta));
   ps_frame *rows_owned = NULL;
   const ps_frame *rows = NULL;
-  char *dir = NULL;
   int rc;
   PS_CHECK(ps__frame_sort_dedup_view(data, opt->duplicates, &rows, &rows_owned));
-  rc = ps__item_create(c, item, rows, opt->part_rows, meta);
-  if (rc != PS_ERR_EXISTS || !opt->overwrite) goto fail;
-  /* overwrite an existing item: one commit replacing the whole file set */
-  dir = ps__path_join(c->path, item);
-  if (!dir) {
-    rc = PS_NOMEM();
-    goto fail;
-  }
-  ps__txn t;
-  PS_CHECK(ps__txn_begin(c, item, dir, &t));
-  ps__manifest *m = NULL;
-  rc = ps__manifest_new(rows, &m);
-  if (rc == PS_OK) {
-    m->next_part = t.m->next_part;
-    rc = ps__txn_write_parts(&t, rows, opt->part_rows, m);
-  }
-  if (rc == PS_OK) rc = ps__txn_commit(&t, m);
-  if (rc == PS_OK) rc = ps__metadata_write(dir, meta, t.durable);
-  ps__manifest_free(m);
-  ps__txn_end(&t);
+  create_rows x = {rows, opt->part_rows};
+  rc = ps__item_write_with(c, item, meta, opt->overwrite, fill_rows, &x);
 fail:
   if (rc < 0) ps__error_prefix(rc, "write %s/%s/%s", c->store->name, c->name, item);
   json_decref(meta);
   ps_frame_free(rows_owned);
-  ps__free_mem(dir);
   return rc;
 }
 
 /* ---- read ---- */
 
-static int64_t col_i64(const ps_column *c, int64_t row) {
-  switch (ps_type_width(c->type)) {
-    case 1: return c->type == PS_TYPE_INT8 ? ((const int8_t *)c->values)[row] : ((const uint8_t *)c->values)[row];
-    case 2: return c->type == PS_TYPE_INT16 ? ((const int16_t *)c->values)[row] : ((const uint16_t *)c->values)[row];
-    case 4: return c->type == PS_TYPE_UINT32 ? (int64_t)((const uint32_t *)c->values)[row] : ((const int32_t *)c->values)[row];
-    default: return ((const int64_t *)c->values)[row];
-  }
-}
 
 int ps__part_bounds_stats(void *vctx, const char *column, ps_col_stats *out) {
   ps__part_bounds *x = vctx;
@@ -428,8 +422,8 @@ int ps__part_bounds_stats(void *vctx, const char *column, ps_col_stats *out) {
       out->max_s = ps_column_string(b, hi, &out->max_len);
       break;
     default:
-      out->min.i = col_i64(b, lo);
-      out->max.i = col_i64(b, hi);
+      out->min.i = ps__column_get_i64(b, lo);
+      out->max.i = ps__column_get_i64(b, hi);
       break;
   }
   return 1;

@@ -204,13 +204,7 @@ static json_t *bound_to_json(const ps_column *c, int64_t row) {
     }
     case PS_TYPE_UINT64: return json_integer((json_int_t)((const uint64_t *)c->values)[row]);
     default: {
-      int64_t v = 0;
-      switch (ps_type_width(c->type)) {
-        case 1: v = c->type == PS_TYPE_INT8 ? ((const int8_t *)c->values)[row] : ((const uint8_t *)c->values)[row]; break;
-        case 2: v = c->type == PS_TYPE_INT16 ? ((const int16_t *)c->values)[row] : ((const uint16_t *)c->values)[row]; break;
-        case 4: v = c->type == PS_TYPE_UINT32 ? (int64_t)((const uint32_t *)c->values)[row] : ((const int32_t *)c->values)[row]; break;
-        default: v = ((const int64_t *)c->values)[row]; break;
-      }
+      int64_t v = ps__column_get_i64(c, row);
       return json_integer((json_int_t)v);
     }
   }

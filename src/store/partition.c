@@ -286,33 +286,18 @@ int ps_item_write_partitioned(ps_collection *c, const char *item, const ps_frame
   if ((unsigned)popt->strategy > PS_PARTITION_AUTO || popt->target_bytes < 0)
     return ps__error(PS_ERR_INVALID, "write %s/%s: invalid partition options", c->name, item);
   json_t *meta = NULL;
-  ps_frame *rows = NULL;
-  char *dir = NULL;
+  ps_frame *rows_owned = NULL;
+  const ps_frame *rows = NULL;
   int rc;
   PS_CHECK(ps__parse_user_metadata(wopt->metadata, &meta));
-  PS_CHECK(ps__frame_sort_dedup(data, wopt->duplicates, &rows));
+  PS_CHECK(ps__frame_sort_dedup_view(data, wopt->duplicates, &rows, &rows_owned));
   wp_ctx x = {rows, popt->strategy, popt->target_bytes, wopt->part_rows};
   PS_CHECK(ps__partition_resolve(popt->strategy, popt->target_bytes, rows, &x.strategy));
-  rc = ps__item_create_with(c, item, meta, wp_fill, &x);
-  if (rc != PS_ERR_EXISTS || !wopt->overwrite) goto fail;
-  dir = ps__path_join(c->path, item);
-  if (!dir) {
-    rc = PS_NOMEM();
-    goto fail;
-  }
-  ps__txn t;
-  PS_CHECK(ps__txn_begin(c, item, dir, &t));
-  ps__manifest *m = NULL;
-  rc = wp_fill(&x, &t, &m);
-  if (rc == PS_OK) rc = ps__txn_commit(&t, m);
-  if (rc == PS_OK) rc = ps__metadata_write(dir, meta, t.durable);
-  ps__manifest_free(m);
-  ps__txn_end(&t);
+  rc = ps__item_write_with(c, item, meta, wopt->overwrite, wp_fill, &x);
 fail:
   if (rc < 0) ps__error_prefix(rc, "write %s/%s/%s", c->store->name, c->name, item);
   json_decref(meta);
-  ps_frame_free(rows);
-  ps__free_mem(dir);
+  ps_frame_free(rows_owned);
   return rc;
 }
 

@@ -65,6 +65,10 @@ int ps__txn_track(ps__txn *t, const char *path);
  * and must leave the manifest to publish in *m. */
 typedef int (*ps__create_fill)(void *ctx, ps__txn *t, ps__manifest **m);
 int ps__item_create_with(ps_collection *c, const char *item, json_t *meta, ps__create_fill fill, void *ctx);
+/* The same, and with `overwrite` an existing item is replaced by fill()'s
+ * file set (and `meta`) in one commit. */
+int ps__item_write_with(ps_collection *c, const char *item, json_t *meta, int overwrite, ps__create_fill fill,
+                        void *ctx);
 
 /* ---- tz.c ---- */
 /* UTC offset (seconds east) of zone `zone` at UTC second t; [*lo, *hi) is the

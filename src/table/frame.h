@@ -33,6 +33,17 @@ static inline void ps_bit_set(uint8_t *bm, int64_t i) { bm[i >> 3] |= (uint8_t)(
 static inline void ps_bit_clear(uint8_t *bm, int64_t i) { bm[i >> 3] &= (uint8_t)~(1u << (i & 7)); }
 static inline int ps_is_string_type(ps_type t) { return t == PS_TYPE_STRING || t == PS_TYPE_BINARY; }
 
+/* Row `row` of an integer-like column (ints up to 32 bits unsigned, int64,
+ * bool, DATE, TIMESTAMP) as int64. */
+static inline int64_t ps__column_get_i64(const ps_column *c, int64_t row) {
+  switch (ps_type_width(c->type)) {
+    case 1: return c->type == PS_TYPE_INT8 ? ((const int8_t *)c->values)[row] : ((const uint8_t *)c->values)[row];
+    case 2: return c->type == PS_TYPE_INT16 ? ((const int16_t *)c->values)[row] : ((const uint16_t *)c->values)[row];
+    case 4: return c->type == PS_TYPE_UINT32 ? (int64_t)((const uint32_t *)c->values)[row] : ((const int32_t *)c->values)[row];
+    default: return ((const int64_t *)c->values)[row];
+  }
+}
+
 /* Ensure capacity for `rows` rows in total (not extra); values past length are zero. */
 int ps__column_reserve(ps_column *col, int64_t rows);
 /* For a fresh, empty column: room for exactly `rows` rows WITHOUT zeroing

@@ -102,13 +102,7 @@ void ps__value_string(const ps_column *c, int64_t row, char *buf, size_t size) {
       return;
     }
     default: {
-      int64_t v = 0;
-      switch (ps_type_width(c->type)) {
-        case 1: v = c->type == PS_TYPE_INT8 ? ((const int8_t *)c->values)[row] : ((const uint8_t *)c->values)[row]; break;
-        case 2: v = c->type == PS_TYPE_INT16 ? ((const int16_t *)c->values)[row] : ((const uint16_t *)c->values)[row]; break;
-        case 4: v = c->type == PS_TYPE_UINT32 ? (int64_t)((const uint32_t *)c->values)[row] : ((const int32_t *)c->values)[row]; break;
-        default: v = ((const int64_t *)c->values)[row]; break;
-      }
+      int64_t v = ps__column_get_i64(c, row);
       snprintf(buf, size, "%" PRId64, v);
       return;
     }
