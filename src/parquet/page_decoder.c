@@ -528,15 +528,16 @@ static int sink_copy(pq_sink *s, const ps_column *scol, const uint8_t *svalid, i
   return PS_OK;
 }
 
-static int decode_partial(dec_ctx *c, const pq_page_header *h, const uint8_t *body, int64_t page_row, int64_t nv,
-                          const pq_row_range *ranges, int nranges, int ri, pq_sink *s) {
+/* Decode a whole page into the context's scratch column (reused from page
+ * to page) and its validity; *ps describes what was decoded. */
+static int decode_into_scratch(dec_ctx *c, const pq_page_header *h, const uint8_t *body, int64_t nv, pq_sink *ps) {
   const pq_leaf *lf = c->src->leaf;
   if (!c->partial) PS_TRY(ps__column_new("partial", lf->type, lf->frame_unit, NULL, &c->partial));
   ps_column *pc = c->partial;
   pc->length = 0;
   pc->bytes_len = 0;
-  if (ps_is_string_type(pc->type)) ((int64_t *)pc->values)[0] = 0;
   PS_TRY(ps__column_reserve(pc, nv));
+  if (ps_is_string_type(pc->type)) ((int64_t *)pc->values)[0] = 0;
   int64_t vbytes = (nv + 7) / 8 + 1;
   if (vbytes > c->partial_validity_cap) {
     uint8_t *v = ps__realloc(c->partial_validity, (size_t)vbytes);
@@ -545,8 +546,18 @@ static int decode_partial(dec_ctx *c, const pq_page_header *h, const uint8_t *bo
     c->partial_validity_cap = vbytes;
   }
   memset(c->partial_validity, 0, (size_t)vbytes);
-  pq_sink ps = {.col = pc, .validity = lf->optional ? c->partial_validity : NULL};
-  PS_TRY(decode_data_page(c, h, body, nv, &ps));
+  memset(ps, 0, sizeof *ps);
+  ps->col = pc;
+  ps->validity = lf->optional ? c->partial_validity : NULL;
+  return decode_data_page(c, h, body, nv, ps);
+}
+
+static int decode_partial(dec_ctx *c, const pq_page_header *h, const uint8_t *body, int64_t page_row, int64_t nv,
+                          const pq_row_range *ranges, int nranges, int ri, pq_sink *s) {
+  const pq_leaf *lf = c->src->leaf;
+  pq_sink ps;
+  PS_TRY(decode_into_scratch(c, h, body, nv, &ps));
+  ps_column *pc = ps.col;
   for (int r = ri; r < nranges && ranges[r].begin < page_row + nv; r++) {
     int64_t b = ranges[r].begin > page_row ? ranges[r].begin : page_row;
     int64_t e = ranges[r].end < page_row + nv ? ranges[r].end : page_row + nv;
@@ -563,26 +574,9 @@ static int decode_gather(dec_ctx *c, const pq_page_header *h, const uint8_t *bod
   while (b < s->ngather && s->gather[b] < page_row + nv) b++;
   s->gpos = b;
   if (b == a) return PS_OK;
-  const pq_leaf *lf = c->src->leaf;
-  if (!c->partial) PS_TRY(ps__column_new("partial", lf->type, lf->frame_unit, NULL, &c->partial));
-  ps_column *pc = c->partial;
-  pc->length = 0;
-  pc->bytes_len = 0;
-  PS_TRY(ps__column_reserve(pc, nv));
-  if (ps_is_string_type(pc->type)) ((int64_t *)pc->values)[0] = 0;
-  int64_t vbytes = (nv + 7) / 8 + 1;
-  if (vbytes > c->partial_validity_cap) {
-    uint8_t *v = ps__realloc(c->partial_validity, (size_t)vbytes);
-    if (!v) return PS_NOMEM();
-    c->partial_validity = v;
-    c->partial_validity_cap = vbytes;
-  }
-  memset(c->partial_validity, 0, (size_t)vbytes);
   pq_sink ps;
-  memset(&ps, 0, sizeof ps);
-  ps.col = pc;
-  ps.validity = lf->optional ? c->partial_validity : NULL;
-  PS_TRY(decode_data_page(c, h, body, nv, &ps));
+  PS_TRY(decode_into_scratch(c, h, body, nv, &ps));
+  ps_column *pc = ps.col;
   pc->length = nv;
   /* positions relative to the page */
   ps_buf_clear(&c->tmp);
