@@ -30,6 +30,7 @@ static const char *USAGE =
     "  rebalance STORE/COLL/ITEM --strategy size|monthly|quarterly|yearly|auto [--target-mb N]\n"
     "  optimize FILE|STORE/COLL/ITEM       lossless downcasting report (--lossy-floats, --output)\n"
     "  memory                              process/system memory, thresholds\n"
+    "  verify STORE[/COLL[/ITEM]]|PATH     integrity check: files, pages (CRC), manifests, snapshots\n"
     "\n"
     "Run 'pystore COMMAND --help' (or 'pystore parquet --help') for the options.\n"
     "Errors go to stderr with a non-zero exit status.\n";
@@ -48,6 +49,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(argv[1], "parquet") == 0) return cli_parquet(argc - 2, argv + 2);
+  { extern int cli_verify(int, char **); int r = cli_verify(argc - 1, argv + 1); if (r >= 0) return r; }
   { extern int cli_phase3(int, char **); int r = cli_phase3(argc - 1, argv + 1); if (r >= 0) return r; }
   { extern int cli_store(int, char **); int r = cli_store(argc - 1, argv + 1); if (r >= 0) return r; }
   fprintf(stderr, "pystore: unknown command '%s'\n%s", argv[1], USAGE);

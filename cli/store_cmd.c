@@ -136,10 +136,10 @@ static int split_path(char *s, char *parts[3]) {
     parts[n++] = p;
     char *slash = strchr(p, '/');
     if (!slash) break;
+    if (n == 3) return -1; /* "s/c/i/x": a fourth component was silently dropped */
     *slash = 0;
     p = slash + 1;
   }
-  if (strchr(p, '/')) return -1;
   return n;
 }
 

@@ -65,7 +65,8 @@ PS_EXTERN const char *ps_version_string(void);
   X(PS_ERR_LOCKED, -13, "resource is locked")                               \
   X(PS_ERR_NOSPACE, -14, "no space left on device")                         \
   X(PS_ERR_LIMIT, -15, "limit exceeded")                                    \
-  X(PS_ERR_INTERNAL, -16, "internal error")
+  X(PS_ERR_INTERNAL, -16, "internal error")                                 \
+  X(PS_ERR_PERMISSION, -17, "permission denied")
 
 typedef enum ps_status {
 #define PS__STATUS_ENUM(name, value, text) name = value,
@@ -300,7 +301,8 @@ typedef struct ps_write_options {
                                   (older readers lack it); ON = for floats that
                                   are not dictionary encoded */
   ps_switch page_index;      /* ColumnIndex/OffsetIndex; AUTO = on */
-  ps_switch page_checksum;   /* CRC-32 of every page; AUTO = off */
+  ps_switch page_checksum;   /* CRC-32 of every page (verified on read and by
+                                ps_verify); AUTO = on */
   int threads;               /* encoder threads; 0 = number of cores */
   int timestamp_micros;      /* 1 = store ns timestamps as us (old readers);
                                 a value with sub-microsecond digits fails */
@@ -356,6 +358,7 @@ typedef struct ps_read_stats {
   int64_t row_groups_total, row_groups_read;
   int64_t pages_total, pages_read;
   int64_t bytes_read;      /* bytes of column chunks/pages fetched from the file */
+  int64_t pages_crc_checked; /* pages whose stored CRC-32 was verified */
 } ps_read_stats;
 
 typedef struct ps_read_options {
@@ -369,6 +372,9 @@ typedef struct ps_read_options {
   int threads;                /* decoder threads; 0 = number of cores */
   int no_index;               /* 1 = do not add the index column implicitly */
   ps_read_stats *stats;       /* if non-NULL, filled with what was read */
+  int no_crc_check;           /* 1 = skip verifying page CRC-32s (pages that
+                                 carry one are checked by default; a mismatch
+                                 is PS_ERR_CORRUPT naming file, column, page) */
 } ps_read_options;
 
 /* Read (part of) the file into a new frame; free with ps_frame_free. */
@@ -551,6 +557,7 @@ typedef struct ps_item_read_options {
   int threads;                /* decoder threads per part; 0 = number of cores */
   ps_read_stats *stats;       /* if non-NULL: totals over the parts read */
   int64_t *parts_read;        /* if non-NULL: number of part files opened */
+  int no_crc_check;           /* 1 = skip page CRC-32 verification (see ps_read_options) */
 } ps_item_read_options;
 
 /* Read the committed item. Only parts whose index range can match the
@@ -603,6 +610,40 @@ PS_EXTERN int ps_snapshot_delete_all(ps_collection *coll);
 /* Make live item `item` equal to its state in `snapshot` (data and
  * metadata), atomically; creates the item if it was deleted since. */
 PS_EXTERN int ps_snapshot_restore(ps_collection *coll, const char *snapshot, const char *item);
+
+/* Integrity check of everything committed under `path`: a store, a
+ * collection, an item directory or one Parquet file (the kind is found from
+ * the directory's contents). For every published file: the footer and page
+ * indexes parse, every page's CRC-32 matches (where the writer stored one;
+ * ours always do), every page decompresses and decodes to the row counts
+ * the footer declares, and the column statistics bound the decoded data
+ * (which catches damage in files written without CRCs). For every item: the
+ * manifest parses, every listed part exists with the listed row count,
+ * schema and index bounds, the index is sorted and parts do not overlap;
+ * metadata JSON parses. Snapshots are checked as items. Symbolic links
+ * inside a store are problems and are not followed. Files left by an
+ * interrupted commit (temporaries, unlisted parts: the item's next writer
+ * removes them) are reported as notes with status PS_OK, not problems.
+ * Reads only and takes no locks; an item committed to during the check is
+ * re-checked.
+ *
+ * Each finding is passed to `on_problem` (may be NULL) with the path of the
+ * file it concerns, a status (< 0 problem, PS_OK note) and a message; both
+ * strings live until the callback returns. `stats` (may be NULL) receives
+ * counts of what was checked. Returns PS_OK if no problem was found,
+ * PS_ERR_CORRUPT if any was (ps_errmsg() names the first), or the error
+ * that stopped the walk (PS_ERR_NOT_FOUND for a missing path, PS_ERR_NOMEM). */
+typedef struct ps_verify_stats {
+  int64_t items;      /* item directories checked (snapshots included) */
+  int64_t files;      /* Parquet files checked */
+  int64_t row_groups;
+  int64_t pages;      /* data pages decoded */
+  int64_t pages_crc;  /* data and dictionary pages whose CRC-32 matched */
+  int64_t bytes;      /* bytes of Parquet read */
+  int64_t problems;
+} ps_verify_stats;
+typedef void (*ps_verify_problem_fn)(void *ctx, const char *path, int status, const char *message);
+PS_EXTERN int ps_verify(const char *path, ps_verify_problem_fn on_problem, void *ctx, ps_verify_stats *stats);
 
 /* ========================================================================
  * Phase 3: performance — logging, memory, optimize, partitioning, streaming

@@ -317,6 +317,46 @@ static void test_reader_during_writes(void) {
   ps_store_close(st);
 }
 
+/* A reader racing with an item's creation (and re-creation after a delete)
+ * sees no item or the whole new one, never a directory of loose parts: the
+ * manifest is looked for again once the directory exists (it used to be
+ * read as a PyStore item without manifest: every *.parquet file, including
+ * parts of a commit in progress). */
+static void test_reader_during_create_delete(void) {
+  ps_store *st;
+  ps_collection *c;
+  ASSERT(open_item_coll(1, &st, &c) == 0);
+  pid_t pid = fork();
+  ASSERT(pid >= 0);
+  if (pid == 0) {
+    ps_store *s2;
+    ps_collection *c2;
+    if (open_item_coll(1, &s2, &c2) < 0) _exit(3);
+    ps_frame *g = crash_batch(0);
+    for (int i = 0; i < 400; i++)
+      if (ps_item_write(c2, "CD", g, NULL) != PS_OK || ps_item_delete(c2, "CD") != PS_OK) _exit(4);
+    ps_frame_free(g);
+    _exit(0);
+  }
+  int infos = 0, legacy = 0, done = 0;
+  while (!done) {
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      done = 1;
+    }
+    ps_item_info info;
+    if (ps_item_info_get(c, "CD", NULL, &info) == PS_OK) {
+      infos++;
+      if (!info.has_manifest || info.version < 1 || info.num_rows != B) legacy++;
+    }
+  }
+  printf("reader: %d infos during 400 creations/deletions, %d not a whole committed item\n", infos, legacy);
+  ASSERT_EQ_INT(legacy, 0);
+  ps_collection_close(c);
+  ps_store_close(st);
+}
+
 /* Out of memory at every point of an overlapping append: the call fails
  * cleanly and the item is exactly the old one, or it succeeds. */
 static void test_alloc_failures(void) {
@@ -368,6 +408,7 @@ int main(void) {
   RUN(test_kill9_create_overwrite);
   RUN(test_concurrent_appends);
   RUN(test_reader_during_writes);
+  RUN(test_reader_during_create_delete);
   RUN(test_alloc_failures);
   if (!test__failures) rm_base(base);
   TEST_MAIN_END();

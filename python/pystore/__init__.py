@@ -117,3 +117,15 @@ set_cache_ttl = cache.set_ttl
 clear_cache = cache.clear
 cache_stats = cache.stats
 set_log_level = logger.set_level
+
+
+def verify(path):
+    """Integrity check of a store, collection or item directory, or one
+    Parquet file (``ps_verify``): every page decoded (CRC-32 checked),
+    statistics, manifests, snapshots. Returns a dict: ``ok`` (bool), counts
+    (``items``, ``files``, ``row_groups``, ``pages``, ``pages_crc``,
+    ``bytes``, ``problems``) and ``findings``, a list of
+    ``(path, status, message)`` where status is an error name for a problem
+    or ``"note"`` for a leftover of an interrupted commit. ``store``,
+    ``Collection`` and ``Item`` objects have a ``verify()`` method too."""
+    return _pystore.verify(str(path))

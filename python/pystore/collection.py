@@ -3,6 +3,7 @@ import itertools
 import json
 import math
 import warnings
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -56,6 +57,10 @@ class Collection(object):
         self.datastore = datastore.datastore
         self.engine = engine
         self._validator = None
+
+    def verify(self):
+        """Integrity check of the collection, snapshots included (see ``pystore.verify``)."""
+        return _pystore.verify(str(Path(self.datastore) / self.collection))
 
     # -- listing --
     @property

@@ -61,6 +61,10 @@ class TransactionError(StorageError):
     pass
 
 
+class StoragePermissionError(StorageError, PermissionError):
+    """Permission denied or a read-only file system (PS_ERR_PERMISSION)."""
+
+
 class SchemaError(PyStoreError, TypeError):
     """Column names/types of appended data differ from the stored item, or a
     type that cannot be stored."""
@@ -94,6 +98,7 @@ def _register():
         "PS_ERR_CODEC": StorageError,
         "PS_ERR_LOCKED": StorageError,
         "PS_ERR_NOSPACE": StorageError,
+        "PS_ERR_PERMISSION": StoragePermissionError,
         "PS_ERR_LIMIT": StorageError,
         "PS_ERR_UNSUPPORTED": SchemaError,
         "PS_ERR_SCHEMA": SchemaError,
@@ -109,5 +114,5 @@ __all__ = [
     "PyStoreError", "DataIntegrityError", "ItemNotFoundError", "ItemExistsError",
     "CollectionNotFoundError", "CollectionExistsError", "StoreNotFoundError",
     "SnapshotNotFoundError", "SnapshotExistsError", "NotFoundError", "StorageError",
-    "TransactionError", "SchemaError", "ConfigurationError", "ValidationError",
+    "TransactionError", "StoragePermissionError", "SchemaError", "ConfigurationError", "ValidationError",
 ]

@@ -1,7 +1,8 @@
 """PyStore's Item: one time-indexed table of a collection."""
 import json
+from pathlib import Path
 
-from . import _frames
+from . import _frames, _pystore
 from .exceptions import ItemNotFoundError, SnapshotNotFoundError
 from .filters import normalize
 
@@ -86,6 +87,12 @@ class Item(object):
                                  start=_bound(start), end=_bound(end), limit=int(limit or 0),
                                  snapshot=self.snapshot)
         return _frames.from_result(res, self._pandas_meta, self.columns)
+
+    def verify(self):
+        """Integrity check of this item (as of its snapshot, if any; see ``pystore.verify``)."""
+        d = Path(self.datastore) / self.collection
+        d = d / "_snapshots" / self.snapshot / self.item if self.snapshot is not None else d / self.item
+        return _pystore.verify(str(d))
 
     def to_pandas(self, parse_dates=True):
         """The item as a pandas DataFrame. ``parse_dates`` is accepted for

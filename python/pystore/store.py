@@ -20,6 +20,10 @@ class store(object):
         self.datastore = Path(self._s.path())
         self.engine = engine
 
+    def verify(self):
+        """Integrity check of the whole store (see ``pystore.verify``)."""
+        return _pystore.verify(str(self.datastore))
+
     @property
     def collections(self):
         """Collection names (a fresh directory scan; PyStore cached a list)."""

@@ -68,11 +68,91 @@ static PyObject *mod_strerror(PyObject *self, PyObject *args) {
   return Py_BuildValue("(ss)", ps_status_name(code), ps_strerror(code));
 }
 
+/* ps_verify findings gathered without the GIL, turned into Python objects after. */
+typedef struct verify_finding {
+  char *path, *message;
+  int status;
+} verify_finding;
+
+typedef struct verify_list {
+  verify_finding *v;
+  size_t n, cap;
+  int nomem;
+} verify_list;
+
+static void verify_collect(void *ctx, const char *path, int status, const char *message) {
+  verify_list *l = ctx;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 16;
+    verify_finding *v = realloc(l->v, cap * sizeof *v);
+    if (!v) {
+      l->nomem = 1;
+      return;
+    }
+    l->v = v;
+    l->cap = cap;
+  }
+  verify_finding *f = &l->v[l->n];
+  f->path = strdup(path);
+  f->message = strdup(message);
+  f->status = status;
+  if (!f->path || !f->message) {
+    free(f->path);
+    free(f->message);
+    l->nomem = 1;
+    return;
+  }
+  l->n++;
+}
+
+static PyObject *mod_verify(PyObject *self, PyObject *args) {
+  (void)self;
+  const char *path;
+  if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+  verify_list l = {0};
+  ps_verify_stats st;
+  int rc;
+  Py_BEGIN_ALLOW_THREADS
+  rc = ps_verify(path, verify_collect, &l, &st);
+  Py_END_ALLOW_THREADS
+  PyObject *r = NULL, *findings = NULL;
+  if (l.nomem) {
+    PyErr_NoMemory();
+    goto done;
+  }
+  if (rc < 0 && rc != PS_ERR_CORRUPT) {
+    pyps_raise(rc);
+    goto done;
+  }
+  findings = PyList_New(0);
+  for (size_t i = 0; findings && i < l.n; i++) {
+    PyObject *t = Py_BuildValue("(sss)", l.v[i].path, l.v[i].status < 0 ? ps_status_name(l.v[i].status) : "note",
+                                l.v[i].message);
+    if (!t || PyList_Append(findings, t) < 0) Py_CLEAR(findings);
+    Py_XDECREF(t);
+  }
+  if (findings)
+    r = Py_BuildValue("{s:O, s:L, s:L, s:L, s:L, s:L, s:L, s:L, s:O}", "ok", rc == PS_OK ? Py_True : Py_False,
+                      "items", (long long)st.items, "files", (long long)st.files, "row_groups",
+                      (long long)st.row_groups, "pages", (long long)st.pages, "pages_crc", (long long)st.pages_crc,
+                      "bytes", (long long)st.bytes, "problems", (long long)st.problems, "findings", findings);
+done:
+  Py_XDECREF(findings);
+  for (size_t i = 0; i < l.n; i++) {
+    free(l.v[i].path);
+    free(l.v[i].message);
+  }
+  free(l.v);
+  return r;
+}
+
 static PyMethodDef module_methods[] = {
     {"base_path", mod_base_path, METH_VARARGS, "base_path(base=None) -> resolved base path"},
     {"list_stores", mod_list_stores, METH_VARARGS, "list_stores(base=None) -> [names]"},
     {"delete_store", mod_delete_store, METH_VARARGS, "delete_store(base, name)"},
     {"version", mod_version, METH_NOARGS, "libpystore version string"},
+    {"verify", mod_verify, METH_VARARGS,
+     "verify(path) -> {ok, items, files, row_groups, pages, pages_crc, bytes, problems, findings}"},
     {"strerror", mod_strerror, METH_VARARGS, "strerror(code) -> (name, text)"},
     {"filter_text", pyps_mod_build_filter_text, METH_VARARGS,
      "filter_text(dnf) -> text of the expression built with ps_expr_* (for tests/logs)"},

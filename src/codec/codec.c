@@ -2,6 +2,7 @@
 
 #include <brotli/decode.h>
 #include <brotli/encode.h>
+#include <libdeflate.h>
 #include <lz4.h>
 #include <snappy-c.h>
 #include <string.h>
@@ -224,14 +225,9 @@ int ps_decompress(int codec, const void *src, size_t n, void *dst, size_t dst_le
   return ps__error(PS_ERR_UNSUPPORTED, "compression codec %s (%d) is not supported", ps_parquet_codec_name(codec), codec);
 }
 
-uint32_t ps_crc32(const void *p, size_t n) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  const Bytef *b = p;
-  while (n > 0) {
-    uInt k = n > 0x40000000u ? 0x40000000u : (uInt)n;
-    c = crc32(c, b, k);
-    b += k;
-    n -= k;
-  }
-  return (uint32_t)c;
-}
+uint32_t ps_crc32(const void *p, size_t n) { return ps_crc32_update(0, p, n); }
+
+/* libdeflate_crc32(crc, NULL, n) returns 0 (its initial value), not crc: an
+ * empty piece (an all-null page's values are NULL, 0 bytes) must leave the
+ * running CRC alone. */
+uint32_t ps_crc32_update(uint32_t crc, const void *p, size_t n) { return n ? libdeflate_crc32(crc, p, n) : crc; }

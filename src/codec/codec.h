@@ -32,7 +32,9 @@ int ps_compress(int pq_codec, int level, const void *src, size_t n, void *dst, s
  * stream that decodes to any other size is PS_ERR_CORRUPT. */
 int ps_decompress(int pq_codec, const void *src, size_t n, void *dst, size_t dst_len);
 
-/* CRC-32 (zlib polynomial) of a buffer. */
+/* CRC-32 (zlib polynomial) of a buffer; _update continues a running CRC
+ * (start from 0) so a body stored in pieces needs no copy. */
 uint32_t ps_crc32(const void *p, size_t n);
+uint32_t ps_crc32_update(uint32_t crc, const void *p, size_t n);
 
 #endif

@@ -494,10 +494,13 @@ static int walk(const fbr *r, pq_arrow_field_fn fn, void *ctx) {
   return (int)count;
 }
 
-int pq_arrow_schema_visit(const char *b64, size_t len, pq_arrow_field_fn fn, void *ctx) {
+static int visit(const char *b64, size_t len, pq_arrow_field_fn fn, void *ctx, int *oom) {
   if (!b64 || len < 8) return -1;
   uint8_t *buf = ps__malloc(len);
-  if (!buf) return -1;
+  if (!buf) {
+    *oom = 1;
+    return -1;
+  }
   int rc = -1;
   long long dlen = b64_decode(b64, len, buf);
   if (dlen < 8) goto done;
@@ -516,9 +519,15 @@ done:
   return rc;
 }
 
+int pq_arrow_schema_visit(const char *b64, size_t len, pq_arrow_field_fn fn, void *ctx) {
+  int oom = 0;
+  return visit(b64, len, fn, ctx, &oom);
+}
+
 typedef struct apply_ctx {
   pq_leaf *leaves;
   int nleaves;
+  int oom;
 } apply_ctx;
 
 static void apply_field(void *vctx, int index, const pq_arrow_field *f) {
@@ -530,18 +539,24 @@ static void apply_field(void *vctx, int index, const pq_arrow_field *f) {
     if (lf->type != PS_TYPE_TIMESTAMP || !lf->utc || !lf->name) continue;
     if (strlen(lf->name) != f->name_len || memcmp(lf->name, f->name, f->name_len) != 0) continue;
     char *copy = ps__strndup(f->tz, f->tz_len);
-    if (!copy) return; /* only a hint */
+    if (!copy) {
+      ctx->oom = 1;
+      return;
+    }
     ps__free_mem(lf->tz);
     lf->tz = copy;
   }
 }
 
-void pq_arrow_schema_apply(const char *b64, size_t len, pq_leaf *leaves, int nleaves) {
-  if (!leaves || nleaves <= 0) return;
+int pq_arrow_schema_apply(const char *b64, size_t len, pq_leaf *leaves, int nleaves) {
+  if (!leaves || nleaves <= 0) return PS_OK;
   /* A flat file has one top-level field per leaf; more fields than leaves
    * means the entry does not describe this file. */
-  int n = pq_arrow_schema_visit(b64, len, NULL, NULL);
-  if (n < 0 || n > nleaves) return;
-  apply_ctx ctx = {leaves, nleaves};
-  pq_arrow_schema_visit(b64, len, apply_field, &ctx);
+  int oom = 0;
+  int n = visit(b64, len, NULL, NULL, &oom);
+  if (oom) return PS_NOMEM();
+  if (n < 0 || n > nleaves) return PS_OK;
+  apply_ctx ctx = {leaves, nleaves, 0};
+  visit(b64, len, apply_field, &ctx, &oom);
+  return oom || ctx.oom ? PS_NOMEM() : PS_OK;
 }

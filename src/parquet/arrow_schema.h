@@ -34,8 +34,10 @@ int pq_arrow_schema_build(const ps_frame *schema, int micros, char **out_b64);
 
 /* Take time zone names from an ARROW:schema value: each top-level Timestamp
  * field with a non-empty zone sets the tz of the UTC-adjusted TIMESTAMP leaf
- * of the same name. Malformed input is ignored as a whole (it is only a hint). */
-void pq_arrow_schema_apply(const char *b64, size_t len, pq_leaf *leaves, int nleaves);
+ * of the same name. Malformed input is ignored as a whole (it is only a hint).
+ * Returns PS_OK, or PS_ERR_NOMEM when memory ran out (never a silent partial
+ * result). */
+int pq_arrow_schema_apply(const char *b64, size_t len, pq_leaf *leaves, int nleaves);
 
 /* ---- internals, exposed for tests and the fuzz target ---- */
 

@@ -187,7 +187,7 @@ static int dict_insert(dict *d, const uint8_t *p, uint32_t len, int plain_len_pr
   uint32_t s = (uint32_t)h & d->mask;
   while (d->slots[s]) {
     uint32_t e = d->slots[s] - 1;
-    if (d->lens[e] == len && memcmp(d->ptrs[e], p, len) == 0) {
+    if (d->lens[e] == len && (len == 0 || memcmp(d->ptrs[e], p, len) == 0)) {
       *index = e;
       return PS_OK;
     }
@@ -214,8 +214,9 @@ static int dict_insert(dict *d, const uint8_t *p, uint32_t len, int plain_len_pr
 static void value_at(const phys_values *pv, int physical, int64_t i, const uint8_t **p, uint32_t *len) {
   if (physical == PQ_BYTE_ARRAY) {
     const int64_t *off = pv->values;
-    *p = pv->bytes + off[i];
     *len = (uint32_t)(off[i + 1] - off[i]);
+    /* a column of only empty strings/nulls may have no byte buffer at all */
+    *p = *len ? pv->bytes + off[i] : (const uint8_t *)"";
   } else {
     size_t w = phys_width(physical);
     *p = (const uint8_t *)pv->values + (size_t)i * w;
@@ -370,18 +371,9 @@ static int emit_page(page_ctx *pc, int page_type, int encoding, int32_t num_valu
   h.uncompressed_page_size = (int32_t)uncompressed;
   h.compressed_page_size = (int32_t)compressed;
   if (o->checksum) {
-    uint32_t crc;
-    if (page_type == PQ_PAGE_DATA_V2 && levels_len) {
-      /* CRC covers the whole on-disk body: levels then values */
-      uint8_t *tmp = ps__malloc(compressed);
-      if (!tmp) return PS_NOMEM();
-      memcpy(tmp, levels, levels_len);
-      memcpy(tmp + levels_len, stored, stored_len);
-      crc = ps_crc32(tmp, compressed);
-      ps__free_mem(tmp);
-    } else {
-      crc = ps_crc32(stored, stored_len);
-    }
+    /* CRC covers the whole on-disk body: (v2) levels, then the values */
+    uint32_t crc = page_type == PQ_PAGE_DATA_V2 && levels_len ? ps_crc32(levels, levels_len) : 0;
+    crc = ps_crc32_update(crc, stored, stored_len);
     h.has_crc = 1;
     h.crc = (int32_t)crc;
   }
@@ -444,7 +436,7 @@ static int encode_values(page_ctx *pc, const phys_values *pv, int encoding, int6
     for (int64_t i = from; i < from + count; i++) {
       uint32_t len = (uint32_t)(off[i + 1] - off[i]);
       ps_buf_append_unchecked(b, &len, 4);
-      ps_buf_append_unchecked(b, pv->bytes + off[i], len);
+      if (len) ps_buf_append_unchecked(b, pv->bytes + off[i], len);
     }
     return PS_OK;
   }
@@ -653,7 +645,9 @@ int pq_encode_column_chunk(const ps_column *col, const pq_leaf *lf, int64_t star
     for (int i = 0; i < out->npages; i++) {
       pq_page_entry *p = &out->pages[i];
       if (p->all_null || (!p->min_len && !p->max_len && physical != PQ_BYTE_ARRAY)) continue;
-      pq_bytes mn = {out->arena.data + p->min_off, p->min_len}, mx = {out->arena.data + p->max_off, p->max_len};
+      const uint8_t *arena = out->arena.data ? out->arena.data : (const uint8_t *)""; /* empty arena: no buffer */
+      pq_bytes mn = {arena + (out->arena.data ? p->min_off : 0), p->min_len};
+      pq_bytes mx = {arena + (out->arena.data ? p->max_off : 0), p->max_len};
       if (have) {
         if (pq_stat_compare(lf, mn, prev_min) < 0 || pq_stat_compare(lf, mx, prev_max) < 0) asc = 0;
         if (pq_stat_compare(lf, mn, prev_min) > 0 || pq_stat_compare(lf, mx, prev_max) > 0) desc = 0;

@@ -153,12 +153,12 @@ static int open_mapped(ps_parquet_file *f) {
   for (uint32_t i = 0; i < f->meta.num_kv; i++) {
     const pq_kv *kv = &f->meta.kv[i];
     if (kv->key.len == 12 && memcmp(kv->key.ptr, "ARROW:schema", 12) == 0 && kv->has_value)
-      pq_arrow_schema_apply((const char *)kv->value.ptr, kv->value.len, f->leaves, f->nleaves);
+      PS_TRY(pq_arrow_schema_apply((const char *)kv->value.ptr, kv->value.len, f->leaves, f->nleaves));
   }
   for (uint32_t i = 0; i < f->meta.num_kv; i++) {
     const pq_kv *kv = &f->meta.kv[i];
     if (kv->key.len == 6 && memcmp(kv->key.ptr, "pandas", 6) == 0 && kv->has_value)
-      pq_pandas_metadata_apply((const char *)kv->value.ptr, kv->value.len, f->leaves, f->nleaves, &f->index_leaf);
+      PS_TRY(pq_pandas_metadata_apply((const char *)kv->value.ptr, kv->value.len, f->leaves, f->nleaves, &f->index_leaf));
   }
   return PS_OK;
 }
@@ -184,7 +184,7 @@ int ps_parquet_open(const char *path, ps_parquet_file **out) {
   ps_parquet_file *f = NULL;
   PS_TRY(file_new(path, &f));
   int rc = PS_OK;
-  f->fd = open(path, O_RDONLY | O_CLOEXEC);
+  f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO is refused below, not waited on */
   if (f->fd < 0) {
     int e = errno;
     rc = ps__error(ps_status_from_errno(e), "%s: cannot open: %s", path, strerror(e));

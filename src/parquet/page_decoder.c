@@ -513,7 +513,7 @@ static int sink_copy(pq_sink *s, const ps_column *scol, const uint8_t *svalid, i
     PS_TRY(ps__column_reserve(s->col, s->col->length + n));
     int64_t total = so[n] - so[0];
     PS_TRY(ps__column_reserve_bytes(s->col, total));
-    memcpy(s->col->bytes + s->col->bytes_len, scol->bytes + so[0], (size_t)total);
+    if (total) memcpy(s->col->bytes + s->col->bytes_len, scol->bytes + so[0], (size_t)total);
     int64_t *off = (int64_t *)s->col->values + s->col->length;
     int64_t base = s->col->bytes_len - so[0];
     for (int64_t i = 1; i <= n; i++) off[i] = so[i] + base;
@@ -600,6 +600,17 @@ static void ctx_free(dec_ctx *c) {
   ps__free_mem(c->partial_validity);
 }
 
+/* A page body that does not match its stored CRC-32 is corrupt: caught here
+ * before a codec or decoder could turn damaged bytes into plausible values. */
+static int check_crc(dec_ctx *c, const pq_page_header *h, const uint8_t *body, pq_decode_stats *stats) {
+  if (!c->src->verify_crc || !h->has_crc) return PS_OK;
+  uint32_t got = ps_crc32(body, (size_t)h->compressed_page_size);
+  if (got != (uint32_t)h->crc)
+    return corrupt(c, "page CRC-32 mismatch (stored %08x, computed %08x): the page is damaged", (uint32_t)h->crc, got);
+  if (stats) stats->pages_crc++;
+  return PS_OK;
+}
+
 /* Page index i's offset relative to the chunk, or -1 if the offset index is unusable. */
 static int64_t oi_rel(const pq_chunk_source *src, uint32_t i) {
   const pq_page_location *l = &src->offset_index->page_locations[i];
@@ -680,6 +691,7 @@ int pq_decode_chunk(const pq_chunk_source *src, const pq_row_range *ranges, int 
         rc = corrupt(&c, "dictionary page after data pages");
         goto out;
       }
+      if ((rc = check_crc(&c, &h, body, stats)) < 0) goto out;
       const uint8_t *d = body;
       size_t dlen = (size_t)h.compressed_page_size;
       if (src->meta->codec != 0) {
@@ -708,6 +720,7 @@ int pq_decode_chunk(const pq_chunk_source *src, const pq_row_range *ranges, int 
       if (ri < nranges && ranges[ri].begin < row + nv) {
         if (stats) stats->pages_read++;
         c.bytes_read += (int64_t)(hlen + (size_t)h.compressed_page_size);
+        if ((rc = check_crc(&c, &h, body, stats)) < 0) goto out;
         if (ranges[ri].begin <= row && ranges[ri].end >= row + nv)
           rc = sink->gather ? decode_gather(&c, &h, body, row, nv, sink) : decode_data_page(&c, &h, body, nv, sink);
         else

@@ -39,11 +39,13 @@ typedef struct pq_chunk_source {
   int64_t num_rows;        /* rows in the row group */
   const pq_offset_index *offset_index; /* optional: lets pages outside the ranges be skipped unread */
   int64_t chunk_offset;    /* file offset of data[0] */
+  int verify_crc;          /* check the CRC-32 of every page decoded that carries one */
 } pq_chunk_source;
 
 typedef struct pq_decode_stats {
   int64_t pages_total, pages_read;
   int64_t bytes_read; /* page headers and bodies decoded */
+  int64_t pages_crc;  /* pages whose CRC-32 was verified */
 } pq_decode_stats;
 
 /* Decode the rows of `ranges` (sorted, disjoint, within the row group) into

@@ -250,7 +250,8 @@ static int decode_task(void *vctx, int t) {
       have_oi = 1;
   }
   pq_chunk_source src = {f->path, lf->name, lf, &cc->meta_data, f->map + start, (size_t)len,
-                         f->meta.row_groups[plan->rg].num_rows, have_oi ? &oi : NULL, start};
+                         f->meta.row_groups[plan->rg].num_rows, have_oi ? &oi : NULL, start,
+                         !c->opt->no_crc_check};
   pq_sink sink;
   memset(&sink, 0, sizeof sink);
   int rc = PS_OK;
@@ -351,11 +352,42 @@ static int stitch_strings(read_ctx *c, int i) {
   return rc;
 }
 
+/* A row count the column chunk's size does not make plausible (a forged
+ * footer, or extreme RLE) is checked against the values its data pages
+ * declare (page headers only) before the output is allocated for it. */
+static int check_claimed_rows(ps_parquet_file *f, int rg, int leaf, int64_t rows) {
+  const pq_column_meta *cm = &f->meta.row_groups[rg].columns[leaf].meta_data;
+  int64_t csize = cm->total_compressed_size > 0 ? cm->total_compressed_size : 0;
+  if (rows <= csize * 64 + (1 << 16)) return PS_OK;
+  const char *name = f->leaves[leaf].name;
+  int64_t pos = cm->data_page_offset;
+  if (cm->has_dictionary_page_offset && cm->dictionary_page_offset > 0 && cm->dictionary_page_offset < pos)
+    pos = cm->dictionary_page_offset;
+  int64_t end = pos + csize, values = 0;
+  if (pos < 4 || end > f->size) return ps__error(PS_ERR_CORRUPT, "%s: column '%s': row group %d: chunk outside the file", f->path, name, rg);
+  while (pos < end && values <= rows) {
+    pq_page_header h;
+    size_t hl = 0;
+    int rc = pq_parse_page_header(f->map + pos, (size_t)(end - pos), &h, &hl);
+    if (rc < 0) return ps__error_prefix(rc, "%s: column '%s': row group %d: page header", f->path, name, rg);
+    if (h.compressed_page_size < 0) break;
+    if (h.type == PQ_PAGE_DATA && h.has_data_page_header) values += h.data_page_header.num_values;
+    else if (h.type == PQ_PAGE_DATA_V2 && h.has_data_page_header_v2) values += h.data_page_header_v2.num_rows;
+    pos += (int64_t)hl + h.compressed_page_size;
+  }
+  if (values != rows)
+    return ps__error(PS_ERR_CORRUPT, "%s: column '%s': row group %d claims %lld rows but its pages hold %s%lld values",
+                     f->path, name, rg, (long long)rows, values > rows ? "more than " : "", (long long)values);
+  return PS_OK;
+}
+
 static int read_unfiltered(read_ctx *c, int64_t total) {
   ps_parquet_file *f = c->f;
   ps_frame *out = c->out;
   int ntasks = c->nplans * c->nleaves;
   const int64_t base = c->base;
+  for (int p = 0; p < c->nplans; p++)
+    for (int i = 0; i < c->nleaves; i++) PS_TRY(check_claimed_rows(f, c->plans[p].rg, c->leaves[i], f->meta.row_groups[c->plans[p].rg].num_rows));
   for (int i = 0; i < c->nout; i++) {
     ps_column *col = out->cols[i];
     if (!ps_is_string_type(col->type)) PS_TRY(ps__column_reserve_uninit(col, base + total)); /* decoders fill every slot */
@@ -416,7 +448,15 @@ static int decode_tasks(read_ctx *c, const int *tasks, int n, ps_column **pool) 
     } else {
       PS_TRY(ps__column_new(lf->name, lf->type, lf->frame_unit, lf->tz, &c->local[t]));
     }
-    if (!ps_is_string_type(lf->type)) PS_TRY(ps__column_reserve_uninit(c->local[t], c->plans[t / c->nleaves].rows));
+    if (!ps_is_string_type(lf->type)) {
+      /* The footer's row count is only a claim: reserve up front what the
+       * chunk's bytes can plausibly hold (the page decoder grows the column
+       * for extreme RLE runs), so a forged count cannot force a huge allocation. */
+      const rg_plan *pl = &c->plans[t / c->nleaves];
+      const pq_column_meta *cm = &c->f->meta.row_groups[pl->rg].columns[c->leaves[li]].meta_data;
+      int64_t rows = pl->rows, plausible = (cm->total_compressed_size > 0 ? cm->total_compressed_size : 0) * 64 + (1 << 16);
+      PS_TRY(ps__column_reserve_uninit(c->local[t], rows < plausible ? rows : plausible));
+    }
   }
   task_subset sub = {c, tasks};
   return ps_parallel_for(n, c->opt->threads, subset_task, &sub);
@@ -481,7 +521,7 @@ static int gather_task(void *v, int i) {
   int64_t start, len;
   pq_chunk_range(&cc->meta_data, &start, &len);
   pq_chunk_source src = {f->path, lf->name, lf, &cc->meta_data, f->map + start, (size_t)len,
-                         f->meta.row_groups[plan->rg].num_rows, NULL, start};
+                         f->meta.row_groups[plan->rg].num_rows, NULL, start, !c->opt->no_crc_check};
   pq_sink sink;
   memset(&sink, 0, sizeof sink);
   sink.col = c->out->cols[i];
@@ -602,7 +642,6 @@ out:
  * (ps__parquet_read_row_groups sets it for one call). */
 static _Thread_local int64_t rg_window_lo = 0, rg_window_hi = INT64_MAX;
 
-int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, int first, int count, ps_frame **out);
 int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, int first, int count, ps_frame **out) {
   rg_window_lo = first;
   rg_window_hi = (int64_t)first + count;
@@ -769,6 +808,7 @@ static int read_impl(ps_parquet_file *f, const ps_read_options *opt, ps_frame *i
         opt->stats->pages_total += c.dstats[t].pages_total;
         opt->stats->pages_read += c.dstats[t].pages_read;
         opt->stats->bytes_read += c.dstats[t].bytes_read;
+        opt->stats->pages_crc_checked += c.dstats[t].pages_crc;
       }
     }
     if (out) *out = c.out;
@@ -783,7 +823,7 @@ fail:
   if (rc < 0 && c.local) {
     for (int t = 0; t < c.nplans * c.nleaves; t++) {
       ps__column_free(c.local[t]);
-      ps__free_mem(c.vbits[t]);
+      if (c.vbits) ps__free_mem(c.vbits[t]); /* NULL when its allocation failed */
     }
   }
   if (rc < 0) {

@@ -10,5 +10,7 @@
  * columns this read produces (else PS_ERR_SCHEMA). On failure `into` is
  * left in an unspecified state; it is still the caller's to free. */
 int ps__parquet_read_append(ps_parquet_file *f, const ps_read_options *opt, ps_frame *into);
+/* ps_parquet_read limited to row groups [first, first + count). */
+int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, int first, int count, ps_frame **out);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json_oom.h"
 
 static void set_int_logical(pq_schema_element *el, int bits, int is_signed) {
   el->logical.kind = PQ_LT_INTEGER;
@@ -275,11 +276,13 @@ nomem:
   return PS_NOMEM();
 }
 
-void pq_pandas_metadata_apply(const char *json, size_t len, pq_leaf *leaves, int nleaves, int *index_leaf) {
+int pq_pandas_metadata_apply(const char *json, size_t len, pq_leaf *leaves, int nleaves, int *index_leaf) {
   *index_leaf = -1;
   json_error_t jerr;
-  json_t *root = json_loadb(json, len, 0, &jerr);
-  if (!root) return;
+  int oom;
+  json_t *root = ps__json_loadb(json, len, &jerr, &oom);
+  if (!root) return oom ? PS_NOMEM() : PS_OK; /* malformed: ignored */
+  int rc = PS_OK;
   json_t *idx = json_object_get(root, "index_columns");
   if (json_is_array(idx) && json_array_size(idx) >= 1) {
     json_t *first = json_array_get(idx, 0);
@@ -308,10 +311,13 @@ void pq_pandas_metadata_apply(const char *json, size_t len, pq_leaf *leaves, int
           if (copy) {
             ps__free_mem(lf->tz);
             lf->tz = copy;
+          } else {
+            rc = PS_NOMEM();
           }
         }
       }
     }
   }
   json_decref(root);
+  return rc;
 }

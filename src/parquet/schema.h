@@ -34,7 +34,9 @@ void pq_leaf_clear(pq_leaf *leaf);
 int pq_pandas_metadata_build(const ps_frame *schema, char **out_json);
 /* Apply "pandas" metadata to the leaves read from a file: marks the index
  * (by column name, returned in *index_leaf or -1), restores time zone names
- * and the seconds unit. Malformed JSON is ignored (it is only a hint). */
-void pq_pandas_metadata_apply(const char *json, size_t len, pq_leaf *leaves, int nleaves, int *index_leaf);
+ * and the seconds unit. Malformed JSON is ignored (it is only a hint).
+ * Returns PS_OK, or PS_ERR_NOMEM when memory ran out (never a silently
+ * partial result). */
+int pq_pandas_metadata_apply(const char *json, size_t len, pq_leaf *leaves, int nleaves, int *index_leaf);
 
 #endif

@@ -135,13 +135,13 @@ int ps_parquet_writer_open(const char *path, const ps_write_options *opt, ps_par
   w->chunk_opt.dictionary_bytes = opt->dictionary_bytes ? opt->dictionary_bytes : PQ_DEFAULT_DICT_BYTES;
   w->chunk_opt.delta = opt->delta;
   w->chunk_opt.byte_stream_split = opt->byte_stream_split;
-  w->chunk_opt.checksum = opt->page_checksum == PS_ON;
+  w->chunk_opt.checksum = opt->page_checksum != PS_OFF;
   w->page_index = opt->page_index != PS_OFF;
   w->threads = opt->threads;
   w->micros = opt->timestamp_micros;
   w->row_group_rows = opt->row_group_rows ? opt->row_group_rows : PQ_DEFAULT_ROW_GROUP_ROWS;
   w->fsync_on_close = opt->fsync;
-  w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  w->fd = ps__io_open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (w->fd < 0) {
     int e = errno;
     rc = ps__error(ps_status_from_errno(e), "%s: cannot create file: %s", path, strerror(e));
@@ -153,7 +153,7 @@ int ps_parquet_writer_open(const char *path, const ps_write_options *opt, ps_par
   return PS_OK;
 fail:
 failed:
-  if (w->fd >= 0) unlink(w->tmp_path);
+  if (w->fd >= 0) ps__io_unlink(w->tmp_path);
   writer_free(w);
   return rc;
 }
@@ -179,7 +179,7 @@ static int setup_schema(ps_parquet_writer *w, const ps_frame *batch) {
     char *json;
     PS_TRY(pq_pandas_metadata_build(batch, &json));
     int rc = add_kv(w, "pandas", json);
-    free(json);
+    ps__free_mem(json);
     PS_TRY(rc);
   }
   /* the Arrow schema: pyarrow and Polars take time zone names from it */
@@ -187,7 +187,7 @@ static int setup_schema(ps_parquet_writer *w, const ps_frame *batch) {
     char *b64;
     PS_TRY(pq_arrow_schema_build(batch, w->micros, &b64));
     int rc = add_kv(w, "ARROW:schema", b64);
-    free(b64);
+    ps__free_mem(b64);
     PS_TRY(rc);
   }
   return PS_OK;
@@ -310,6 +310,14 @@ int ps__parquet_writer_write_rows(ps_parquet_writer *w, const ps_frame *batch, i
   return writer_write(w, batch, from, from + n, 0);
 }
 
+/* Where offset `off` of a chunk's statistics arena is. An arena that only
+ * ever held empty bounds (all-null pages, empty strings) has no memory at
+ * all: its bounds are empty and point at a static empty string (NULL + 0
+ * is undefined behaviour). */
+static const uint8_t *arena_at(const uint8_t *arena, uintptr_t off) {
+  return arena ? arena + off : (const uint8_t *)"";
+}
+
 /* Serialise the page indexes of every chunk and note their offsets. */
 static int write_page_indexes(ps_parquet_writer *w, int64_t (*ci_off)[2], int64_t (*oi_off)[2]) {
   ps_buf buf = {0};
@@ -335,8 +343,8 @@ static int write_page_indexes(ps_parquet_writer *w, int64_t (*ci_off)[2], int64_
             for (int p = 0; p < np; p++) {
               pq_page_entry *pe = &ch->pages[p];
               ci.null_pages[p] = (uint8_t)pe->all_null;
-              ci.min_values[p] = (pq_bytes){ch->arena.data + pe->min_off, pe->min_len};
-              ci.max_values[p] = (pq_bytes){ch->arena.data + pe->max_off, pe->max_len};
+              ci.min_values[p] = (pq_bytes){arena_at(ch->arena.data, (uintptr_t)pe->min_off), pe->min_len};
+              ci.max_values[p] = (pq_bytes){arena_at(ch->arena.data, (uintptr_t)pe->max_off), pe->max_len};
               ci.null_counts[p] = pe->null_count;
             }
             ci.boundary_order = ch->boundary_order;
@@ -377,10 +385,10 @@ out:
 
 static void fix_stat_ptrs(pq_statistics *st, const uint8_t *arena) {
   /* the chunk encoder stored arena offsets; make them pointers now that the arena is final */
-  if (st->has_min_value) st->min_value.ptr = arena + (uintptr_t)st->min_value.ptr;
-  if (st->has_max_value) st->max_value.ptr = arena + (uintptr_t)st->max_value.ptr;
-  if (st->has_min) st->min.ptr = arena + (uintptr_t)st->min.ptr;
-  if (st->has_max) st->max.ptr = arena + (uintptr_t)st->max.ptr;
+  if (st->has_min_value) st->min_value.ptr = arena_at(arena, (uintptr_t)st->min_value.ptr);
+  if (st->has_max_value) st->max_value.ptr = arena_at(arena, (uintptr_t)st->max_value.ptr);
+  if (st->has_min) st->min.ptr = arena_at(arena, (uintptr_t)st->min.ptr);
+  if (st->has_max) st->max.ptr = arena_at(arena, (uintptr_t)st->max.ptr);
 }
 
 static int write_footer(ps_parquet_writer *w) {
@@ -508,12 +516,11 @@ int ps_parquet_writer_close(ps_parquet_writer *w) {
   if (close(w->fd) != 0) {
     int e = errno;
     w->fd = -1;
-    rc = ps__error(ps_status_from_errno(e) == PS_ERR_NOSPACE ? PS_ERR_NOSPACE : PS_ERR_IO, "%s: close failed: %s",
-                   w->path, strerror(e));
+    rc = ps__error(ps_status_from_write_errno(e), "%s: close failed: %s", w->path, strerror(e));
     goto abort;
   }
   w->fd = -1;
-  if (rename(w->tmp_path, w->path) != 0) {
+  if (ps__io_rename(w->tmp_path, w->path) != 0) {
     int e = errno;
     rc = ps__error(ps_status_from_errno(e), "%s: cannot rename temporary file into place: %s", w->path, strerror(e));
     goto abort;
@@ -529,7 +536,7 @@ abort:
     close(w->fd);
     w->fd = -1;
   }
-  unlink(w->tmp_path);
+  ps__io_unlink(w->tmp_path);
   writer_free(w);
   return rc;
 }
@@ -540,7 +547,7 @@ void ps_parquet_writer_abort(ps_parquet_writer *w) {
     close(w->fd);
     w->fd = -1;
   }
-  unlink(w->tmp_path);
+  ps__io_unlink(w->tmp_path);
   writer_free(w);
 }
 

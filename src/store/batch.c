@@ -30,7 +30,7 @@ static void progress(bctx *x) {
 
 static char *errdup(void) {
   const char *m = ps_errmsg();
-  return strdup(m && *m ? m : "unknown error");
+  return ps__strdup(m && *m ? m : "unknown error");
 }
 
 static int write_task(void *v, int i) {
@@ -94,6 +94,15 @@ static int finish(bctx *x, int (*status_of)(bctx *, size_t)) {
 static int wstatus(bctx *x, size_t i) { return x->w[i].status; }
 static int rstatus(bctx *x, size_t i) { return x->r[i].status; }
 
+/* Items whose task never ran (the thread pool could not start: out of
+ * memory) get the pool's error, never a PS_OK they did not earn. */
+#define NOT_RUN 1
+static void mark_not_run(int prc, int *status, char **errmsg) {
+  if (*status != NOT_RUN) return;
+  *status = prc < 0 ? prc : PS_ERR_INTERNAL;
+  *errmsg = errdup();
+}
+
 int ps_write_batch(ps_collection *c, ps_batch_write_item *items, size_t n, const ps_batch_options *opt) {
   ps_batch_options d;
   memset(&d, 0, sizeof d);
@@ -101,11 +110,12 @@ int ps_write_batch(ps_collection *c, ps_batch_write_item *items, size_t n, const
   if (!c || (!items && n)) return ps__error(PS_ERR_INVALID, "write_batch: NULL argument");
   if (n > 0x7fffffff) return ps__error(PS_ERR_LIMIT, "write_batch: too many items");
   for (size_t i = 0; i < n; i++) {
-    items[i].status = PS_OK;
+    items[i].status = NOT_RUN;
     items[i].errmsg = NULL;
   }
   bctx x = {c, opt, items, NULL, n, PTHREAD_MUTEX_INITIALIZER, 0};
-  (void)ps_parallel_for((int)n, opt->threads, write_task, &x);
+  int prc = ps_parallel_for((int)n, opt->threads, write_task, &x);
+  for (size_t i = 0; i < n; i++) mark_not_run(prc, &items[i].status, &items[i].errmsg);
   int rc = finish(&x, wstatus);
   /* one refresh of the collection's cached listing at the end */
   char **names = NULL;
@@ -119,14 +129,21 @@ int ps_read_batch(ps_collection *c, ps_batch_read_item *items, size_t n, const p
   if (!opt) opt = &d;
   if (!c || (!items && n)) return ps__error(PS_ERR_INVALID, "read_batch: NULL argument");
   if (n > 0x7fffffff) return ps__error(PS_ERR_LIMIT, "read_batch: too many items");
+  for (size_t i = 0; i < n; i++) {
+    items[i].status = NOT_RUN;
+    items[i].frame = NULL;
+    items[i].metadata_json = NULL;
+    items[i].errmsg = NULL;
+  }
   bctx x = {c, opt, NULL, items, n, PTHREAD_MUTEX_INITIALIZER, 0};
-  (void)ps_parallel_for((int)n, opt->threads, read_task, &x);
+  int prc = ps_parallel_for((int)n, opt->threads, read_task, &x);
+  for (size_t i = 0; i < n; i++) mark_not_run(prc, &items[i].status, &items[i].errmsg);
   return finish(&x, rstatus);
 }
 
 void ps_batch_write_clear(ps_batch_write_item *items, size_t n) {
   for (size_t i = 0; items && i < n; i++) {
-    free(items[i].errmsg);
+    ps__free_mem(items[i].errmsg);
     items[i].errmsg = NULL;
   }
 }
@@ -134,8 +151,8 @@ void ps_batch_write_clear(ps_batch_write_item *items, size_t n) {
 void ps_batch_read_clear(ps_batch_read_item *items, size_t n) {
   for (size_t i = 0; items && i < n; i++) {
     ps_frame_free(items[i].frame);
-    free(items[i].metadata_json);
-    free(items[i].errmsg);
+    ps__free_mem(items[i].metadata_json);
+    ps__free_mem(items[i].errmsg);
     items[i].frame = NULL;
     items[i].metadata_json = NULL;
     items[i].errmsg = NULL;

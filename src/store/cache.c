@@ -5,6 +5,7 @@
  * commit by any process, so its size only grows; replaced by a fresh file
  * past 64 KiB) plus stat() of the manifest, the metadata file and the
  * directory. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ static void entry_free(entry *e) {
   if (!e) return;
   ps__free_mem(e->path);
   ps_names_free(e->names);
-  free(e->json);
+  ps__free_mem(e->json);
   ps_part_info_free(e->parts, e->nparts);
   ps__free_mem(e);
 }
@@ -163,6 +164,10 @@ static int make_stamp(char kind, const char *path, stamp *st) {
 }
 
 void ps__cache_note_write(const char *item_dir) {
+  /* a hidden temporary directory (an item being built) is seen by no one:
+   * nothing to invalidate, and a create that fails must leave no trace */
+  const char *slash = strrchr(item_dir, '/');
+  if (slash && slash[1] == '.') return;
   char *coll = parent_of(item_dir);
   if (!coll) return;
   /* this process: drop the item's entries and the collection's list */
@@ -187,18 +192,21 @@ void ps__cache_note_write(const char *item_dir) {
     if (stat(gen, &st) == 0 && st.st_size >= 65536) {
       char *tmp = ps_temp_name(gen);
       if (tmp) {
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int fd = ps__io_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd >= 0) {
-          ssize_t w = write(fd, "g", 1);
+          ssize_t w = ps__io_write(fd, "g", 1);
           close(fd);
-          if (w != 1 || rename(tmp, gen) != 0) unlink(tmp);
+          if (w != 1 || ps__io_rename(tmp, gen) != 0) ps__io_unlink(tmp);
         }
-        free(tmp);
+        ps__free_mem(tmp);
       }
     } else {
-      int fd = open(gen, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      /* never through a symbolic link planted in the collection: replace the link */
+      int fd = ps__io_open(gen, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0 && errno == ELOOP && ps__io_unlink(gen) == 0)
+        fd = ps__io_open(gen, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (fd >= 0) {
-        if (write(fd, "g", 1) != 1) PS_DEBUG("%s: cannot bump the generation file", gen);
+        if (ps__io_write(fd, "g", 1) != 1) PS_DEBUG("%s: cannot bump the generation file", gen);
         close(fd);
       }
     }
@@ -264,10 +272,10 @@ static entry *new_entry(char kind, const char *path, const stamp *st) {
 static int names_copy(char **src, char ***out) {
   size_t n = 0;
   while (src && src[n]) n++;
-  char **d = calloc(n + 1, sizeof *d);
+  char **d = ps__calloc(n + 1, sizeof *d);
   if (!d) return PS_NOMEM();
   for (size_t i = 0; i < n; i++) {
-    d[i] = strdup(src[i]);
+    d[i] = ps__strdup(src[i]);
     if (!d[i]) {
       ps_names_free(d);
       return PS_NOMEM();
@@ -341,14 +349,14 @@ int ps_cached_item_metadata(ps_collection *c, const char *item, char **out_json)
     pthread_mutex_lock(&g_mu);
     entry *e = lookup_locked(K_META, dir, &st);
     if (e) {
-      *out_json = strdup(e->json);
+      *out_json = ps__strdup(e->json);
       if (!*out_json) rc = PS_NOMEM();
     }
     pthread_mutex_unlock(&g_mu);
     if (!e) {
       rc = ps_item_metadata(c, item, NULL, out_json);
       entry *ne = rc == PS_OK ? new_entry(K_META, dir, &st) : NULL;
-      if (ne && (ne->json = strdup(*out_json)) != NULL) {
+      if (ne && (ne->json = ps__strdup(*out_json)) != NULL) {
         pthread_mutex_lock(&g_mu);
         insert_locked(ne);
         pthread_mutex_unlock(&g_mu);
@@ -366,11 +374,11 @@ int ps_cached_item_metadata(ps_collection *c, const char *item, char **out_json)
 void ps_part_info_free(ps_part_info *parts, int64_t n) {
   if (!parts) return;
   for (int64_t i = 0; i < n; i++) {
-    free(parts[i].file);
-    free(parts[i].min);
-    free(parts[i].max);
+    ps__free_mem(parts[i].file);
+    ps__free_mem(parts[i].min);
+    ps__free_mem(parts[i].max);
   }
-  free(parts);
+  ps__free_mem(parts);
 }
 
 static char *bound_text(const ps_column *b, int64_t row) {
@@ -379,20 +387,20 @@ static char *bound_text(const ps_column *b, int64_t row) {
   size_t n = strlen(buf);
   if (b->type == PS_TYPE_STRING && n >= 2 && buf[0] == '\'' && buf[n - 1] == '\'') {
     buf[n - 1] = 0;
-    return strdup(buf + 1);
+    return ps__strdup(buf + 1);
   }
-  return strdup(buf);
+  return ps__strdup(buf);
 }
 
 static int parts_copy(const ps_part_info *src, int64_t n, ps_part_info **out) {
-  ps_part_info *d = calloc((size_t)n + 1, sizeof *d);
+  ps_part_info *d = ps__calloc((size_t)n + 1, sizeof *d);
   if (!d) return PS_NOMEM();
   for (int64_t i = 0; i < n; i++) {
     d[i].rows = src[i].rows;
     d[i].bytes = src[i].bytes;
-    d[i].file = strdup(src[i].file);
-    d[i].min = src[i].min ? strdup(src[i].min) : NULL;
-    d[i].max = src[i].max ? strdup(src[i].max) : NULL;
+    d[i].file = ps__strdup(src[i].file);
+    d[i].min = src[i].min ? ps__strdup(src[i].min) : NULL;
+    d[i].max = src[i].max ? ps__strdup(src[i].max) : NULL;
     if (!d[i].file || (src[i].min && !d[i].min) || (src[i].max && !d[i].max)) {
       ps_part_info_free(d, i + 1);
       return PS_NOMEM();
@@ -405,11 +413,11 @@ static int parts_copy(const ps_part_info *src, int64_t n, ps_part_info **out) {
 static int load_parts(const char *dir, ps_part_info **out, int64_t *n) {
   ps__manifest *m;
   PS_TRY(ps__manifest_load(dir, &m));
-  ps_part_info *p = calloc((size_t)m->nparts + 1, sizeof *p);
+  ps_part_info *p = ps__calloc((size_t)m->nparts + 1, sizeof *p);
   int rc = p ? PS_OK : PS_NOMEM();
   for (int k = 0; rc == PS_OK && k < m->nparts; k++) {
     p[k].rows = m->parts[k].rows;
-    p[k].file = strdup(m->parts[k].file);
+    p[k].file = ps__strdup(m->parts[k].file);
     if (!p[k].file) rc = PS_NOMEM();
     char *fp = ps__path_join(dir, m->parts[k].file);
     struct stat st;

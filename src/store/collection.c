@@ -5,6 +5,7 @@
 #include "store/store_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json_oom.h"
 
 int ps_collection_open(ps_store *s, const char *name, int create, ps_collection **out) {
   if (!s || !out) return ps__error(PS_ERR_INVALID, "ps_collection_open: NULL argument");
@@ -33,7 +34,8 @@ int ps_collection_open(ps_store *s, const char *name, int create, ps_collection 
     PS_CHECK(ps__mkdir(c->path, !s->opt.no_fsync));
   }
   PS_CHECK(ps__path_join_to(&snaps, c->path, PS_SNAPSHOTS_DIR));
-  if (!ps__is_dir(snaps)) PS_CHECK(ps__mkdir(snaps, 0));
+  /* a collection that is a symbolic link is only read: nothing is created in its target */
+  if (!ps__is_dir(snaps) && ps__check_not_symlink(c->path) == PS_OK) PS_CHECK(ps__mkdir(snaps, 0));
   ps__free_mem(snaps);
   *out = c;
   return PS_OK;
@@ -54,10 +56,20 @@ const char *ps_collection_path(const ps_collection *c) { return c ? c->path : NU
 const char *ps_collection_name(const ps_collection *c) { return c ? c->name : NULL; }
 
 static int metadata_matches(const char *dir, json_t *filter) {
-  char *path = ps__path_join(dir, PS_METADATA_FILE);
+  ps__manifest *m = NULL;
+  int rc = ps__manifest_load(dir, &m);
+  if (rc == PS_ERR_NOMEM) return rc;
+  char *path = ps__metadata_path(dir, m); /* the committed version's (see ps__txn_commit_meta) */
+  ps__manifest_free(m);
   if (!path) return PS_NOMEM();
   json_t *j;
-  int rc = ps__json_load(path, &j);
+  rc = ps__json_load(path, &j);
+  if (rc == PS_ERR_NOT_FOUND && strstr(path, ".pending-")) { /* moved into place meanwhile */
+    ps__free_mem(path);
+    path = ps__path_join(dir, PS_METADATA_FILE);
+    if (!path) return PS_NOMEM();
+    rc = ps__json_load(path, &j);
+  }
   ps__free_mem(path);
   if (rc == PS_ERR_NOT_FOUND) { /* PyStore <= 0.1.23 named it metadata.json */
     path = ps__path_join(dir, "metadata.json");
@@ -65,6 +77,7 @@ static int metadata_matches(const char *dir, json_t *filter) {
     rc = ps__json_load(path, &j);
     ps__free_mem(path);
   }
+  if (rc == PS_ERR_NOMEM) return rc; /* never a silently shorter list */
   if (rc < 0) return 0; /* no or unreadable metadata: no match */
   int ok = json_is_object(j);
   const char *key;
@@ -84,7 +97,9 @@ int ps_collection_list_items(ps_collection *c, const char *filter_text, char ***
   json_t *filter = NULL;
   if (filter_text) {
     json_error_t err;
-    filter = json_loads(filter_text, 0, &err);
+    int oom;
+    filter = ps__json_loadb(filter_text, strlen(filter_text), &err, &oom);
+    if (!filter && oom) return PS_NOMEM();
     if (!filter) return ps__error(PS_ERR_PARSE, "metadata filter: invalid JSON at column %d: %s", err.column, err.text);
     if (!json_is_object(filter)) {
       json_decref(filter);
@@ -111,13 +126,19 @@ int ps_collection_list_items(ps_collection *c, const char *filter_text, char ***
       /* only committed items: a manifest, or PyStore's *.parquet */
       char *mp = ps__path_join(d, PS_MANIFEST_FILE);
       keep = mp && ps__is_file(mp);
+      if (!mp) rc = PS_NOMEM();
       ps__free_mem(mp);
-      if (!keep && ps__manifest_load(d, &m) == PS_OK) {
-        ps__manifest_free(m);
-        keep = 1;
+      if (!keep && rc == PS_OK) {
+        int r = ps__manifest_load(d, &m);
+        if (r == PS_OK) {
+          ps__manifest_free(m);
+          keep = 1;
+        } else if (r == PS_ERR_NOMEM) {
+          rc = r;
+        }
       }
     }
-    if (keep && filter) {
+    if (keep && filter && rc == PS_OK) {
       int r = metadata_matches(d, filter);
       if (r < 0) rc = r;
       keep = r > 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "parquet/reader.h"
@@ -17,6 +18,7 @@
 #include "table/merge.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json_oom.h"
 #include "util/fileio.h"
 #include "util/log.h"
 
@@ -80,10 +82,64 @@ static void clean_item_leftovers(const char *dir, const ps__manifest *m) {
     if (!stale && !m->legacy && ends_with(nm, ".parquet") && !ps__manifest_has(m, nm)) stale = 1;
     if (!stale) continue;
     char *p = ps__path_join(dir, nm);
-    if (p) unlink(p);
+    if (p) ps__io_unlink(p);
     ps__free_mem(p);
   }
   closedir(d);
+}
+
+/* ---- metadata replaced in the same commit as the data ---- */
+
+#define STAGED_META_PREFIX PS_METADATA_FILE ".pending-"
+
+static void staged_meta_name(char *buf, size_t n, int64_t version) {
+  snprintf(buf, n, "%s%lld", STAGED_META_PREFIX, (long long)version);
+}
+
+char *ps__metadata_path(const char *dir, const ps__manifest *m) {
+  if (m && !m->legacy) {
+    char name[96];
+    staged_meta_name(name, sizeof name, m->version);
+    char *p = ps__path_join(dir, name);
+    if (!p) return NULL;
+    if (ps__is_file(p)) return p;
+    ps__free_mem(p);
+  }
+  return ps__path_join(dir, PS_METADATA_FILE);
+}
+
+/* Staged metadata left by a crash between a manifest commit and the rename
+ * of its metadata (ps__txn_commit_meta): rolled forward if its version is
+ * the committed one, removed if that commit never happened. Runs under the
+ * item lock, before anything can commit the next version. */
+static int recover_staged_metadata(const char *dir, const ps__manifest *m, int durable) {
+  DIR *d = opendir(dir);
+  if (!d) return ps__error(ps_status_from_errno(errno), "%s: cannot list: %s", dir, strerror(errno));
+  size_t pl = strlen(STAGED_META_PREFIX);
+  int rc = PS_OK;
+  struct dirent *e;
+  while (rc == PS_OK && (e = readdir(d)) != NULL) {
+    const char *nm = e->d_name;
+    if (strncmp(nm, STAGED_META_PREFIX, pl) != 0 || strstr(nm, ".tmp-")) continue;
+    char *end;
+    long long v = strtoll(nm + pl, &end, 10);
+    char *p = ps__path_join(dir, nm), *dst = ps__path_join(dir, PS_METADATA_FILE);
+    if (!p || !dst) {
+      rc = PS_NOMEM();
+    } else if (*end == 0 && !m->legacy && v == m->version) {
+      if (ps__io_rename(p, dst) != 0)
+        rc = ps__error(ps_status_from_errno(errno), "%s: cannot move into place: %s", p, strerror(errno));
+      else if (durable)
+        rc = ps_fsync_parent_dir(dst);
+      ps__cache_note_write(dir);
+    } else if (ps__io_unlink(p) != 0 && errno != ENOENT) {
+      rc = ps__error(ps_status_from_errno(errno), "%s: cannot remove: %s", p, strerror(errno));
+    }
+    ps__free_mem(p);
+    ps__free_mem(dst);
+  }
+  closedir(d);
+  return rc;
 }
 
 int ps__txn_begin(ps_collection *c, const char *item, const char *dir, ps__txn *t) {
@@ -93,7 +149,8 @@ int ps__txn_begin(ps_collection *c, const char *item, const char *dir, ps__txn *
   t->durable = durable(c);
   t->dir = ps__strdup(dir);
   if (!t->dir) return PS_NOMEM();
-  int rc;
+  int rc = ps__check_not_symlink(c->path); /* the item directory itself: ps__lock_dir */
+  if (rc < 0) goto fail;
   if (!ps__is_dir(dir)) {
     rc = ps__error(PS_ERR_NOT_FOUND, "item '%s' does not exist in %s", item, c->path);
     goto fail;
@@ -104,6 +161,7 @@ int ps__txn_begin(ps_collection *c, const char *item, const char *dir, ps__txn *
   rc = ps__manifest_load(dir, &t->m);
   if (rc == PS_ERR_NOT_FOUND) rc = ps__error(PS_ERR_NOT_FOUND, "item '%s' does not exist in %s", item, c->path);
   if (rc < 0) goto fail;
+  if ((rc = recover_staged_metadata(dir, t->m, t->durable)) < 0) goto fail;
   clean_item_leftovers(dir, t->m);
   return PS_OK;
 fail:
@@ -161,14 +219,18 @@ int ps__txn_commit(ps__txn *t, ps__manifest *m) {
     m->strategy = t->m->strategy;
     m->target_bytes = t->m->target_bytes;
   }
-  PS_TRY(ps__manifest_save(t->dir, m, t->durable));
-  /* committed: new files stay, files of the old set that are not in the new one go */
+  int published;
+  int rc = ps__manifest_save_ex(t->dir, m, t->durable, &published);
+  if (!published) return rc;
+  t->committed = 1;
+  /* committed (even if the directory fsync after the rename failed): new
+   * files stay, files of the old set that are not in the new one go */
   for (size_t i = 0; i < t->nwritten; i++) ps__free_mem(t->written[i]);
   t->nwritten = 0;
   for (int i = 0; i < t->m->nparts; i++) {
     if (ps__manifest_has(m, t->m->parts[i].file)) continue;
     char *p = ps__path_join(t->dir, t->m->parts[i].file);
-    if (p) unlink(p);
+    if (p) ps__io_unlink(p);
     ps__free_mem(p);
   }
   if (t->m->legacy) {
@@ -176,16 +238,41 @@ int ps__txn_commit(ps__txn *t, ps__manifest *m) {
     const char *stale[] = {"_metadata", "_common_metadata"};
     for (int i = 0; i < 2; i++) {
       char *p = ps__path_join(t->dir, stale[i]);
-      if (p) unlink(p);
+      if (p) ps__io_unlink(p);
       ps__free_mem(p);
     }
   }
+  if (rc < 0) return ps__error_prefix(rc, "committed, but not known to be durable");
+  return PS_OK;
+}
+
+int ps__txn_commit_meta(ps__txn *t, ps__manifest *m, json_t *meta) {
+  char name[96];
+  staged_meta_name(name, sizeof name, t->m->version + 1);
+  int rc = ps__metadata_write_as(t->dir, name, meta, t->durable); /* durable before the commit point */
+  if (rc == PS_OK) rc = ps__txn_commit(t, m);
+  if (rc < 0 && !t->committed) {
+    /* nothing committed: the staged file goes (were this unlink to fail,
+     * the next writer removes it, its version not being the committed one) */
+    char p[4096]; /* no allocation: this may be out of memory's error path */
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", t->dir, name) < sizeof p) ps__io_unlink(p);
+  }
+  PS_TRY(rc);
+  char *from = ps__path_join(t->dir, name), *to = ps__path_join(t->dir, PS_METADATA_FILE);
+  /* best effort: until this rename is done (and durable) readers and the
+   * next writer use the staged file, which is already durable */
+  if (from && to && ps__io_rename(from, to) == 0) {
+    if (t->durable) (void)ps_fsync_parent_dir(to);
+    ps__cache_note_write(t->dir);
+  }
+  ps__free_mem(from);
+  ps__free_mem(to);
   return PS_OK;
 }
 
 void ps__txn_end(ps__txn *t) {
   for (size_t i = 0; i < t->nwritten; i++) {
-    unlink(t->written[i]);
+    ps__io_unlink(t->written[i]);
     ps__free_mem(t->written[i]);
   }
   ps__free_mem(t->written);
@@ -286,14 +373,14 @@ int ps__item_create_with(ps_collection *c, const char *item, json_t *meta, ps__c
   m->version = 1;
   PS_CHECK(ps__manifest_save(tmp, m, t.durable));
   PS_CHECK(ps__metadata_write(tmp, meta, t.durable));
-  if (rename(tmp, dir) != 0) {
+  if (ps__io_rename(tmp, dir) != 0) {
     int e = errno;
     rc = ps__error(ps_status_from_errno(e), "%s: cannot move the new item into place: %s", dir, strerror(e));
     goto fail;
   }
   made = 0;
-  if (t.durable) PS_CHECK(ps_fsync_parent_dir(dir));
   ps__cache_note_write(dir); /* Phase 3: the item is visible now */
+  if (t.durable && (rc = ps_fsync_parent_dir(dir)) < 0) ps__error_prefix(rc, "committed, but not known to be durable");
   goto done;
 fail:
 done:
@@ -332,8 +419,7 @@ int ps__item_write_with(ps_collection *c, const char *item, json_t *meta, int ov
   if (rc == PS_OK) {
     ps__manifest *m = NULL;
     rc = fill(ctx, &t, &m);
-    if (rc == PS_OK) rc = ps__txn_commit(&t, m);
-    if (rc == PS_OK) rc = ps__metadata_write(dir, meta, t.durable);
+    if (rc == PS_OK) rc = ps__txn_commit_meta(&t, m, meta); /* data and metadata: one commit */
     ps__manifest_free(m);
     ps__txn_end(&t);
   }
@@ -352,7 +438,9 @@ int ps__parse_user_metadata(const char *text, json_t **out) {
   *out = NULL;
   if (!text) return PS_OK;
   json_error_t err;
-  json_t *j = json_loads(text, 0, &err);
+  int oom;
+  json_t *j = ps__json_loadb(text, strlen(text), &err, &oom);
+  if (!j && oom) return PS_NOMEM();
   if (!j) return ps__error(PS_ERR_PARSE, "metadata: invalid JSON at column %d: %s", err.column, err.text);
   if (!json_is_object(j)) {
     json_decref(j);
@@ -601,6 +689,7 @@ static int read_once(const char *dir, const ps_item_read_options *opt, int64_t o
   }
   /* choose parts; for tail (offset_from_end > 0) only the last ones */
   int first = 0;
+  int64_t head_rows = 0;
   if (offset_from_end > 0 && !m->legacy) {
     int64_t need = offset_from_end;
     first = m->nparts;
@@ -625,6 +714,13 @@ static int read_once(const char *dir, const ps_item_read_options *opt, int64_t o
     ps__free_mem(p);
     if (rc == PS_ERR_NOT_FOUND && !m->legacy) *retry = 1;
     if (rc < 0) goto done;
+    /* head (a limit, no row filter): the parts opened so far hold the first
+     * `limit` rows; opening the others (mmap + footer) would be wasted work,
+     * and every extra open is a chance to race with a commit and retry */
+    if (opt->limit > 0 && !m->legacy && !plan.read_filter && !plan.post_filter && offset_from_end <= 0) {
+      head_rows += m->parts[k].rows;
+      if (head_rows >= opt->limit) break;
+    }
   }
   /* all chosen parts are open: the snapshot of the file set is fixed */
   int64_t got = 0;
@@ -637,6 +733,7 @@ static int read_once(const char *dir, const ps_item_read_options *opt, int64_t o
     ro.num_columns = opt->num_columns;
     ro.filter = plan.read_filter;
     ro.threads = opt->threads;
+    ro.no_crc_check = opt->no_crc_check;
     ps_read_stats st;
     memset(&st, 0, sizeof st);
     ro.stats = &st;
@@ -781,14 +878,23 @@ int ps_item_metadata(ps_collection *c, const char *item, const char *snapshot, c
   *out_json = NULL;
   ps__manifest *m;
   PS_TRY(load_manifest_for(c, item, snapshot, &m));
-  ps__manifest_free(m);
   char *dir = ps__item_dir(c, item, snapshot);
-  char *path = dir ? ps__path_join(dir, PS_METADATA_FILE) : NULL;
-  ps__free_mem(dir);
-  if (!path) return PS_NOMEM();
+  char *path = dir ? ps__metadata_path(dir, m) : NULL; /* the version's metadata, see ps__txn_commit_meta */
+  ps__manifest_free(m);
+  if (!path) {
+    ps__free_mem(dir);
+    return PS_NOMEM();
+  }
   json_t *j;
   int rc = ps__json_load(path, &j);
+  if (rc == PS_ERR_NOT_FOUND && !ends_with(path, "/" PS_METADATA_FILE)) {
+    /* the staged file was just moved into place by its writer */
+    ps__free_mem(path);
+    path = ps__path_join(dir, PS_METADATA_FILE);
+    rc = path ? ps__json_load(path, &j) : PS_NOMEM();
+  }
   ps__free_mem(path);
+  ps__free_mem(dir);
   if (rc == PS_ERR_NOT_FOUND) { /* PyStore <= 0.1.23 named it metadata.json */
     char *d2 = ps__item_dir(c, item, snapshot);
     char *p2 = d2 ? ps__path_join(d2, "metadata.json") : NULL;
@@ -798,7 +904,7 @@ int ps_item_metadata(ps_collection *c, const char *item, const char *snapshot, c
     ps__free_mem(p2);
   }
   if (rc == PS_ERR_NOT_FOUND) {
-    *out_json = strdup("{}");
+    *out_json = ps__strdup("{}");
     return *out_json ? PS_OK : PS_NOMEM();
   }
   if (rc < 0) return rc;
@@ -839,14 +945,22 @@ int ps_item_delete(ps_collection *c, const char *item) {
     rc = PS_NOMEM();
     goto done;
   }
-  if (!ps__is_dir(dir)) {
+  struct stat lst;
+  int is_link = lstat(dir, &lst) == 0 && S_ISLNK(lst.st_mode);
+  char *lockp = is_link ? NULL : ps__path_join(dir, PS_LOCK_FILE);
+  /* a lock file that is a link cannot be held by any writer (they refuse it) */
+  int lock_is_link = lockp && lstat(lockp, &lst) == 0 && S_ISLNK(lst.st_mode);
+  ps__free_mem(lockp);
+  if (!is_link && !ps__is_dir(dir)) {
     rc = ps__error(PS_ERR_NOT_FOUND, "item '%s' does not exist in %s", item, c->path);
     goto done;
   }
-  /* wait for a writer in the middle of a commit */
-  rc = ps__lock_dir(dir, &c->store->opt, &ifd);
+  /* wait for a writer in the middle of a commit; an item that is a symbolic
+   * link has no writers (they refuse it): the link itself is removed below,
+   * its target is never touched */
+  if (!is_link && !lock_is_link) rc = ps__lock_dir(dir, &c->store->opt, &ifd);
   if (rc < 0) goto done;
-  if (rename(dir, del) != 0) {
+  if (ps__io_rename(dir, del) != 0) {
     rc = ps__error(ps_status_from_errno(errno), "%s: cannot remove: %s", dir, strerror(errno));
     goto done;
   }
@@ -854,7 +968,11 @@ int ps_item_delete(ps_collection *c, const char *item) {
   ps__cache_note_write(dir); /* Phase 3 */
   ps__unlock(ifd);
   ifd = -1;
-  rc = ps__rmtree(del);
+  /* the item is gone (the rename was the commit point); what cannot be
+   * removed now is a .del-* leftover that the next holder of the collection
+   * lock removes: not a failure of the delete */
+  if (ps__rmtree(del) < 0) PS_WARN("delete: %s", ps_errmsg());
+  rc = PS_OK;
 done:
   ps__unlock(ifd);
   ps__unlock(cfd);

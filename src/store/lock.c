@@ -20,15 +20,22 @@ static int64_t now_ms(void) {
 
 int ps__lock_dir(const char *dir, const ps_store_options *opt, int *out_fd) {
   *out_fd = -1;
+  PS_TRY(ps__check_not_symlink(dir)); /* the lock is taken before every modification */
   char *path = ps__path_join(dir, PS_LOCK_FILE);
   if (!path) return PS_NOMEM();
   int rc = PS_OK;
   int64_t deadline = opt && opt->lock_timeout_ms > 0 ? now_ms() + opt->lock_timeout_ms : 0;
   for (int attempt = 0; attempt < 100; attempt++) {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    int fd = ps__io_open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd < 0) {
       int e = errno;
-      rc = ps__error(ps_status_from_errno(e), "%s: cannot open lock file: %s", path, strerror(e));
+      if (e == ELOOP)
+        rc = ps__error(PS_ERR_INVALID,
+                       "%s: the lock file is a symbolic link: refused (the store never writes through symbolic "
+                       "links; delete it)",
+                       path);
+      else
+        rc = ps__error(ps_status_from_errno(e), "%s: cannot open lock file: %s", path, strerror(e));
       break;
     }
     int wait_forever = !opt || opt->lock_timeout_ms == 0;

@@ -108,6 +108,12 @@ int ps__manifest_add_part(ps__manifest *m, const char *file, int64_t rows, const
 
 /* ---- schema JSON ---- */
 
+/* json_object_set_new that remembers a failure (out of memory: the key
+ * would silently be missing from what is saved). */
+static void set_new(json_t *o, const char *key, json_t *v, int *bad) {
+  if (json_object_set_new(o, key, v) != 0) *bad = 1;
+}
+
 json_t *ps__schema_to_json(const ps_frame *s) {
   json_t *arr = json_array();
   if (!arr) return NULL;
@@ -116,8 +122,13 @@ json_t *ps__schema_to_json(const ps_frame *s) {
     json_t *o = json_pack("{s:s, s:s, s:b}", "name", c->name, "type", ps_type_name(c->type), "nullable", c->nullable);
     if (!o) goto fail;
     if (c->type == PS_TYPE_TIMESTAMP) {
-      json_object_set_new(o, "unit", json_string(unit_str(c->unit)));
-      json_object_set_new(o, "tz", c->tz ? json_string(c->tz) : json_null());
+      int bad = 0;
+      set_new(o, "unit", json_string(unit_str(c->unit)), &bad);
+      set_new(o, "tz", c->tz ? json_string(c->tz) : json_null(), &bad);
+      if (bad) {
+        json_decref(o);
+        goto fail;
+      }
     }
     if (json_array_append_new(arr, o)) goto fail;
   }
@@ -234,27 +245,37 @@ static int bound_from_json(ps_column *c, json_t *v) {
 }
 
 int ps__manifest_save(const char *dir, const ps__manifest *m, int durable) {
+  int published;
+  return ps__manifest_save_ex(dir, m, durable, &published);
+}
+
+int ps__manifest_save_ex(const char *dir, const ps__manifest *m, int durable, int *published) {
+  *published = 0;
   json_t *root = json_object();
   json_t *parts = json_array();
   json_t *schema = m->schema ? ps__schema_to_json(m->schema) : json_null();
   int rc = PS_OK;
   if (!root || !parts || !schema) {
-    json_decref(parts);
     json_decref(schema);
+    rc = PS_NOMEM();
+    goto done; /* parts and root are released there (not twice) */
+  }
+  int bad = 0;
+  set_new(root, "format", json_string(MANIFEST_FORMAT), &bad);
+  set_new(root, "format_version", json_integer(1), &bad);
+  set_new(root, "version", json_integer(m->version), &bad);
+  set_new(root, "next_part", json_integer(m->next_part), &bad);
+  set_new(root, "rows", json_integer(m->rows), &bad);
+  set_new(root, "index", m->schema && m->schema->index >= 0 ? json_string(m->schema->cols[m->schema->index]->name) : json_null(),
+          &bad);
+  set_new(root, "schema", schema, &bad);
+  if (m->strategy > 0) /* Phase 3: remembered partition strategy */
+    set_new(root, "partition", json_pack("{s:s, s:I}", "strategy", ps_partition_strategy_name(m->strategy),
+                                         "target_bytes", (json_int_t)m->target_bytes), &bad);
+  if (bad) {
     rc = PS_NOMEM();
     goto done;
   }
-  json_object_set_new(root, "format", json_string(MANIFEST_FORMAT));
-  json_object_set_new(root, "format_version", json_integer(1));
-  json_object_set_new(root, "version", json_integer(m->version));
-  json_object_set_new(root, "next_part", json_integer(m->next_part));
-  json_object_set_new(root, "rows", json_integer(m->rows));
-  json_object_set_new(root, "index",
-                      m->schema && m->schema->index >= 0 ? json_string(m->schema->cols[m->schema->index]->name) : json_null());
-  json_object_set_new(root, "schema", schema);
-  if (m->strategy > 0) /* Phase 3: remembered partition strategy */
-    json_object_set_new(root, "partition", json_pack("{s:s, s:I}", "strategy", ps_partition_strategy_name(m->strategy),
-                                                     "target_bytes", (json_int_t)m->target_bytes));
   for (int i = 0; i < m->nparts; i++) {
     json_t *p = json_pack("{s:s, s:I}", "file", m->parts[i].file, "rows", (json_int_t)m->parts[i].rows);
     if (!p) {
@@ -267,16 +288,28 @@ int ps__manifest_save(const char *dir, const ps__manifest *m, int durable) {
         json_decref(lo);
         json_decref(hi);
         json_decref(p);
-        rc = ps__error(PS_ERR_INVALID, "index bounds of part %s cannot be stored as JSON", m->parts[i].file);
+        /* only string bounds can be unrepresentable (invalid UTF-8) */
+        rc = ps_is_string_type(m->bounds->type)
+                 ? ps__error(PS_ERR_INVALID, "index bounds of part %s cannot be stored as JSON (out of memory or not UTF-8)",
+                             m->parts[i].file)
+                 : PS_NOMEM();
         goto done;
       }
-      json_object_set_new(p, "min", lo);
-      json_object_set_new(p, "max", hi);
+      set_new(p, "min", lo, &bad);
+      set_new(p, "max", hi, &bad);
     }
-    json_array_append_new(parts, p);
+    if (json_array_append_new(parts, p) != 0) bad = 1;
+    if (bad) {
+      rc = PS_NOMEM();
+      goto done;
+    }
   }
-  json_object_set_new(root, "parts", parts);
+  bad = json_object_set_new(root, "parts", parts) != 0;
   parts = NULL;
+  if (bad) {
+    rc = PS_NOMEM();
+    goto done;
+  }
   {
     char *text = json_dumps(root, JSON_INDENT(1));
     if (!text) {
@@ -284,10 +317,10 @@ int ps__manifest_save(const char *dir, const ps__manifest *m, int durable) {
       goto done;
     }
     char *path = ps__path_join(dir, PS_MANIFEST_FILE);
-    rc = path ? ps__write_file_atomic(path, text, strlen(text), durable) : PS_NOMEM();
-    if (rc == PS_OK) ps__cache_note_write(dir); /* Phase 3: after the commit point */
+    rc = path ? ps__write_file_atomic_ex(path, text, strlen(text), durable, published) : PS_NOMEM();
+    if (*published) ps__cache_note_write(dir); /* Phase 3: after the commit point */
     ps__free_mem(path);
-    free(text);
+    ps__free_mem(text);
   }
 done:
   json_decref(parts);
@@ -365,11 +398,32 @@ int ps__manifest_load(const char *dir, ps__manifest **out) {
   if (!path) return PS_NOMEM();
   json_t *j;
   int rc = ps__json_load(path, &j);
-  ps__free_mem(path);
   if (rc == PS_ERR_NOT_FOUND) {
-    if (!ps__is_dir(dir)) return ps__error(PS_ERR_NOT_FOUND, "%s: no such item", dir);
-    return load_legacy(dir, out);
+    if (!ps__is_dir(dir)) {
+      ps__free_mem(path);
+      return ps__error(PS_ERR_NOT_FOUND, "%s: no such item", dir);
+    }
+    /* The directory may have appeared after the first look: items are created
+     * (and re-created after a delete) by renaming a complete directory, manifest
+     * included, into place. A manifest never leaves a live item, so only a
+     * directory still without one is a PyStore (legacy) item. Reading it as
+     * legacy would list every *.parquet file: parts of a commit in progress
+     * and parts a commit has just replaced, i.e. a partial state. */
+    rc = ps__json_load(path, &j);
+    if (rc == PS_ERR_NOT_FOUND) {
+      rc = load_legacy(dir, out);
+      if (rc < 0 || !ps__is_file(path)) {
+        ps__free_mem(path);
+        return rc;
+      }
+      /* it got a manifest while we scanned (a PyStore item's first write, or
+       * a re-creation): use that */
+      ps__manifest_free(*out);
+      *out = NULL;
+      rc = ps__json_load(path, &j);
+    }
   }
+  ps__free_mem(path);
   if (rc < 0) return rc;
   ps__manifest *m = ps__calloc(1, sizeof *m);
   if (!m) {
@@ -399,8 +453,11 @@ int ps__manifest_load(const char *dir, ps__manifest **out) {
   json_array_foreach(parts, i, p) {
     const char *file = json_string_value(json_object_get(p, "file"));
     json_t *rows = json_object_get(p, "rows");
-    if (!file || !json_is_integer(rows) || strchr(file, '/') || file[0] == '.') {
-      rc = ps__error(PS_ERR_CORRUPT, "%s/%s: bad part entry %zu", dir, PS_MANIFEST_FILE, i);
+    /* a part is a plain file name of this directory: never empty, never a path or a hidden name */
+    if (!file || !json_is_integer(rows) || !*file || strchr(file, '/') || file[0] == '.' ||
+        json_integer_value(rows) < 0) {
+      rc = ps__error(PS_ERR_CORRUPT, "%s/%s: bad part entry %zu%s%.64s%s", dir, PS_MANIFEST_FILE, i, file ? " ('" : "",
+                     file ? file : "", file ? "')" : "");
       goto fail;
     }
     PS_CHECK(push_part(m, file, (int64_t)json_integer_value(rows)));

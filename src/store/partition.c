@@ -52,7 +52,7 @@ int ps__period_init(ps__period *p, int strategy, const ps_column *ic) {
   p->is_date = ic->type == PS_TYPE_DATE;
   p->unit = ic->unit;
   if (!p->is_date && ic->tz) {
-    p->zone = ps__tz_load(ic->tz);
+    PS_TRY(ps__tz_load_status(ic->tz, &p->zone));
     if (!p->zone) PS_WARN("time zone '%s' of index '%s' not found in the tz database: partition boundaries in UTC", ic->tz, ic->name);
   }
   return PS_OK;
@@ -301,7 +301,6 @@ fail:
   return rc;
 }
 
-int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, int first, int count, ps_frame **out);
 
 int ps_item_rebalance(ps_collection *c, const char *item, const ps_partition_options *popt, int64_t *out_parts) {
   ps_partition_options pd;

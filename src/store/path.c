@@ -15,6 +15,7 @@
 #include "store/store_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json_oom.h"
 #include "util/fileio.h"
 
 static int utf8_valid(const unsigned char *s, size_t n) {
@@ -92,13 +93,23 @@ int ps__is_dir(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+int ps__check_not_symlink(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+    return ps__error(PS_ERR_INVALID,
+                     "%s is a symbolic link: the store never creates, replaces or removes anything through a "
+                     "symbolic link (replace it with a real directory, or delete it)",
+                     path);
+  return PS_OK;
+}
+
 int ps__is_file(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int ps__mkdir(const char *path, int durable) {
-  if (mkdir(path, 0777) != 0) {
+  if (ps__io_mkdir(path, 0777) != 0) {
     if (errno == EEXIST && ps__is_dir(path)) return PS_OK;
     int e = errno;
     return ps__error(ps_status_from_errno(e), "%s: cannot create directory: %s", path, strerror(e));
@@ -125,29 +136,35 @@ int ps__mkdir_p(const char *path) {
 
 int ps__rmtree(const char *path) {
   struct stat st;
-  if (lstat(path, &st) != 0) return errno == ENOENT ? PS_OK : ps__error(PS_ERR_IO, "%s: %s", path, strerror(errno));
+  if (lstat(path, &st) != 0) return errno == ENOENT ? PS_OK : ps__error(ps_status_from_write_errno(errno), "%s: %s", path, strerror(errno));
   if (!S_ISDIR(st.st_mode)) {
-    if (unlink(path) != 0 && errno != ENOENT) return ps__error(PS_ERR_IO, "%s: cannot remove: %s", path, strerror(errno));
+    if (ps__io_unlink(path) != 0 && errno != ENOENT)
+      return ps__error(ps_status_from_write_errno(errno), "%s: cannot remove: %s", path, strerror(errno));
     return PS_OK;
   }
   DIR *d = opendir(path);
-  if (!d) return errno == ENOENT ? PS_OK : ps__error(PS_ERR_IO, "%s: cannot open directory: %s", path, strerror(errno));
+  if (!d)
+    return errno == ENOENT ? PS_OK : ps__error(ps_status_from_write_errno(errno), "%s: cannot open directory: %s", path, strerror(errno));
   int rc = PS_OK;
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    char *sub = ps__path_join(path, e->d_name);
+    /* no allocation for usual path lengths: this cleans up after failures,
+     * out of memory among them */
+    char buf[4096];
+    char *sub = buf;
+    if ((size_t)snprintf(buf, sizeof buf, "%s/%s", path, e->d_name) >= sizeof buf) sub = ps__path_join(path, e->d_name);
     if (!sub) {
       rc = PS_NOMEM();
       break;
     }
     int r = ps__rmtree(sub);
-    ps__free_mem(sub);
+    if (sub != buf) ps__free_mem(sub);
     if (r < 0) rc = r;
   }
   closedir(d);
-  if (rc == PS_OK && rmdir(path) != 0 && errno != ENOENT)
-    rc = ps__error(PS_ERR_IO, "%s: cannot remove directory: %s", path, strerror(errno));
+  if (rc == PS_OK && ps__io_rmdir(path) != 0 && errno != ENOENT)
+    rc = ps__error(ps_status_from_write_errno(errno), "%s: cannot remove directory: %s", path, strerror(errno));
   return rc;
 }
 
@@ -213,10 +230,16 @@ int ps__list_dir(const char *dir, int kind, char ***out) {
 }
 
 int ps__write_file_atomic(const char *path, const void *data, size_t n, int durable) {
+  int published;
+  return ps__write_file_atomic_ex(path, data, n, durable, &published);
+}
+
+int ps__write_file_atomic_ex(const char *path, const void *data, size_t n, int durable, int *published) {
+  *published = 0;
   char *tmp = ps_temp_name(path);
   if (!tmp) return PS_NOMEM();
   int rc = PS_OK;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  int fd = ps__io_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) {
     int e = errno;
     rc = ps__error(ps_status_from_errno(e), "%s: cannot create: %s", tmp, strerror(e));
@@ -224,12 +247,13 @@ int ps__write_file_atomic(const char *path, const void *data, size_t n, int dura
   }
   rc = ps_write_all(fd, data, n, tmp);
   if (rc == PS_OK && durable) rc = ps_fsync_fd(fd, tmp);
-  if (close(fd) != 0 && rc == PS_OK) rc = ps__error(PS_ERR_IO, "%s: close failed: %s", tmp, strerror(errno));
-  if (rc == PS_OK && rename(tmp, path) != 0) {
+  if (close(fd) != 0 && rc == PS_OK) rc = ps__error(ps_status_from_write_errno(errno), "%s: close failed: %s", tmp, strerror(errno));
+  if (rc == PS_OK && ps__io_rename(tmp, path) != 0) {
     int e = errno;
     rc = ps__error(ps_status_from_errno(e), "%s: cannot rename into place: %s", path, strerror(e));
   }
-  if (rc < 0) unlink(tmp);
+  if (rc < 0) ps__io_unlink(tmp);
+  if (rc == PS_OK) *published = 1;
   if (rc == PS_OK && durable) rc = ps_fsync_parent_dir(path);
 done:
   ps__free_mem(tmp);
@@ -238,7 +262,7 @@ done:
 
 int ps__read_file(const char *path, char **out, size_t *n) {
   *out = NULL;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO planted here must not block */
   if (fd < 0) {
     int e = errno;
     return ps__error(ps_status_from_errno(e), "%s: cannot open: %s", path, strerror(e));
@@ -247,6 +271,10 @@ int ps__read_file(const char *path, char **out, size_t *n) {
   if (fstat(fd, &st) != 0) {
     close(fd);
     return ps__error(PS_ERR_IO, "%s: stat failed", path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return ps__error(PS_ERR_INVALID, "%s: not a regular file", path);
   }
   size_t size = (size_t)st.st_size;
   char *buf = ps__malloc(size + 1);
@@ -278,18 +306,28 @@ void ps__updated_now(char *buf, size_t size) {
 }
 
 int ps__metadata_write(const char *dir, json_t *user, int durable) {
+  return ps__metadata_write_as(dir, PS_METADATA_FILE, user, durable);
+}
+
+int ps__metadata_write_as(const char *dir, const char *name, json_t *user, int durable) {
   json_t *j = user ? json_deep_copy(user) : json_object();
   if (!j) return PS_NOMEM();
   char upd[48];
   ps__updated_now(upd, sizeof upd);
-  json_object_set_new(j, "_updated", json_string(upd));
+  if (json_object_set_new(j, "_updated", json_string(upd)) != 0) { /* never saved without it */
+    json_decref(j);
+    return PS_NOMEM();
+  }
   char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
   json_decref(j);
   if (!text) return PS_NOMEM();
-  char *path = ps__path_join(dir, PS_METADATA_FILE);
-  int rc = path ? ps__write_file_atomic(path, text, strlen(text), durable) : PS_NOMEM();
-  if (rc == PS_OK) ps__cache_note_write(dir); /* Phase 3 */
-  free(text);
+  char *path = ps__path_join(dir, name);
+  int published = 0;
+  int rc = path ? ps__write_file_atomic_ex(path, text, strlen(text), durable, &published) : PS_NOMEM();
+  /* Phase 3; a staged file is published by its manifest's commit, which notes it */
+  if (published && strcmp(name, PS_METADATA_FILE) == 0) ps__cache_note_write(dir);
+  if (rc < 0 && published) ps__error_prefix(rc, "committed, but not known to be durable");
+  ps__free_mem(text);
   ps__free_mem(path);
   return rc;
 }
@@ -300,29 +338,35 @@ int ps__json_load(const char *path, json_t **out) {
   size_t n = 0;
   PS_TRY(ps__read_file(path, &text, &n));
   json_error_t err;
-  json_t *j = json_loadb(text, n, 0, &err);
+  int oom;
+  json_t *j = ps__json_loadb(text, n, &err, &oom);
   ps__free_mem(text);
+  if (!j && oom) return PS_NOMEM();
   if (!j) return ps__error(PS_ERR_PARSE, "%s: invalid JSON at line %d: %s", path, err.line, err.text);
   *out = j;
   return PS_OK;
 }
 
 int ps__link_or_copy(const char *src, const char *dst) {
-  if (link(src, dst) == 0) return PS_OK;
+  if (ps__io_link(src, dst) == 0) return PS_OK;
   int e = errno;
   if (e == ENOENT || e == EEXIST) return ps__error(ps_status_from_errno(e), "cannot link %s to %s: %s", src, dst, strerror(e));
   /* copy */
   char *data;
   size_t n;
   PS_TRY(ps__read_file(src, &data, &n));
-  int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  int fd = ps__io_open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) {
     ps__free_mem(data);
     return ps__error(ps_status_from_errno(errno), "%s: cannot create: %s", dst, strerror(errno));
   }
   int rc = ps_write_all(fd, data, n, dst);
+  /* the copy is published like a link (snapshot, restore): its data must be
+   * durable first; rare (only where hard links are impossible), so always */
+  if (rc == PS_OK) rc = ps_fsync_fd(fd, dst);
   close(fd);
   ps__free_mem(data);
+  if (rc < 0) ps__io_unlink(dst);
   return rc;
 }
 
@@ -332,7 +376,10 @@ char *ps__hidden_temp(const char *dir, const char *tag, const char *name) {
   size_t len = strlen(dir) + strlen(tag) + strlen(name) + 64;
   char *s = ps__malloc(len);
   if (!s) return NULL;
-  snprintf(s, len, "%s/.%s-%s-%ld-%u", dir, tag, name, (long)getpid(), k);
+  /* a name may be 255 bytes: keep the temporary name within NAME_MAX (pid
+   * and counter make it unique; only the ".tmp-"/".del-" prefix matters) */
+  int keep = (int)strlen(name) > 160 ? 160 : (int)strlen(name);
+  snprintf(s, len, "%s/.%s-%.*s-%ld-%u", dir, tag, keep, name, (long)getpid(), k);
   return s;
 }
 

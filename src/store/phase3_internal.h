@@ -4,6 +4,7 @@
 #define PS_STORE_PHASE3_INTERNAL_H
 
 #include "store/store_internal.h"
+#include "parquet/reader.h"
 
 #define PS_DEFAULT_TARGET_BYTES (128LL * 1024 * 1024)
 #define PS_DEFAULT_CHUNK_ROWS 10000
@@ -71,9 +72,11 @@ int ps__item_write_with(ps_collection *c, const char *item, json_t *meta, int ov
                         void *ctx);
 
 /* ---- tz.c ---- */
+const void *ps__tz_load(const char *name);
+/* As ps__tz_load, but PS_ERR_NOMEM when memory ran out (*out NULL: unknown zone). */
+int ps__tz_load_status(const char *name, const void **out);
 /* UTC offset (seconds east) of zone `zone` at UTC second t; [*lo, *hi) is the
  * interval over which it holds. */
-const void *ps__tz_load(const char *name);
 int32_t ps__tz_offset(const void *zone, int64_t t, int64_t *lo, int64_t *hi);
 
 /* ---- cache.c ---- */
@@ -83,8 +86,6 @@ int32_t ps__tz_offset(const void *zone, int64_t t, int64_t *lo, int64_t *hi);
 void ps__cache_note_write(const char *item_dir);
 
 /* ---- parquet reader (reader.c) ---- */
-/* ps_parquet_read restricted to row groups [first, first + count). */
-int ps__parquet_read_row_groups(ps_parquet_file *f, const ps_read_options *opt, int first, int count, ps_frame **out);
 
 
 

@@ -27,6 +27,15 @@ static int link_file(const char *from_dir, const char *to_dir, const char *name,
   return rc;
 }
 
+/* fsync the directory `dir` itself. */
+static int fsync_dir(const char *dir) {
+  char *p = ps__path_join(dir, ".");
+  if (!p) return PS_NOMEM();
+  int rc = ps_fsync_parent_dir(p);
+  ps__free_mem(p);
+  return rc;
+}
+
 /* Link the committed files of one live item into `dst` (created). The
  * item lock is held so the manifest and its parts agree. */
 static int snapshot_item(ps_collection *c, const char *item, const char *dst) {
@@ -46,6 +55,8 @@ static int snapshot_item(ps_collection *c, const char *item, const char *dst) {
     rc = link_file(src, dst, "_metadata", NULL, 1);
     if (rc == PS_OK) rc = link_file(src, dst, "_common_metadata", NULL, 1);
   }
+  /* the links must be durable before the rename that publishes the snapshot */
+  if (rc == PS_OK && t.durable) rc = fsync_dir(dst);
   if (t.dir) ps__txn_end(&t);
   ps__free_mem(src);
   return rc;
@@ -68,12 +79,22 @@ int ps_snapshot_create(ps_collection *c, const char *name, char **out_name) {
   int rc = ps__name_check("snapshot", snap);
   char *sd = snaps_dir(c), *final = NULL, *tmp = NULL;
   char **items = NULL;
+  int durable = !c->store->opt.no_fsync, lock_fd = -1;
   if (rc < 0) goto done;
   if (!sd) {
     rc = PS_NOMEM();
     goto done;
   }
+  PS_CHECK(ps__check_not_symlink(c->path)); /* _snapshots itself: ps__lock_dir below */
   PS_CHECK(ps__mkdir(sd, 0));
+  /* the collection's entry for _snapshots (made by ps_collection_open
+   * without an fsync) must be durable before a snapshot counts as taken */
+  if (durable) PS_CHECK(ps_fsync_parent_dir(sd));
+  /* snapshot creations and deletions of a collection are serialized by
+   * _snapshots/.lock; its holder removes what crashed ones left behind
+   * (.tmp-* being built, .del-* being removed) */
+  PS_CHECK(ps__lock_dir(sd, &c->store->opt, &lock_fd));
+  ps__clean_collection_leftovers(sd);
   PS_CHECK(ps__path_join_to(&final, sd, snap));
   if (ps__is_dir(final)) {
     rc = ps__error(PS_ERR_EXISTS, "snapshot '%s' already exists in collection '%s'", snap, c->name);
@@ -96,21 +117,23 @@ int ps_snapshot_create(ps_collection *c, const char *name, char **out_name) {
     ps__free_mem(dst);
     if (rc < 0) goto fail;
   }
-  if (rename(tmp, final) != 0) {
+  if (durable) PS_CHECK(fsync_dir(tmp)); /* its item directories' entries */
+  if (ps__io_rename(tmp, final) != 0) {
     int e = errno;
     rc = ps__error(e == ENOTEMPTY || e == EEXIST ? PS_ERR_EXISTS : ps_status_from_errno(e),
-                   "snapshot '%s': cannot publish: %s", snap, strerror(e));
+                   "snapshot '%s': cannot publish %s: %s", snap, final, strerror(e));
     goto fail;
   }
   if (!c->store->opt.no_fsync) ps_fsync_parent_dir(final);
   if (out_name) {
-    *out_name = strdup(snap);
+    *out_name = ps__strdup(snap);
     if (!*out_name) rc = PS_NOMEM();
   }
   goto done;
 fail:
   if (tmp) ps__rmtree(tmp);
 done:
+  ps__unlock(lock_fd);
   ps_names_free(items);
   ps__free_mem(snap);
   ps__free_mem(sd);
@@ -140,11 +163,26 @@ int ps_snapshot_delete(ps_collection *c, const char *name) {
   char *sd = snaps_dir(c);
   char *p = sd ? ps__path_join(sd, name) : NULL;
   char *del = sd ? ps__hidden_temp(sd, "del", name) : NULL;
-  int rc;
+  int rc, lock_fd = -1;
   if (!p || !del) rc = PS_NOMEM();
   else if (!ps__is_dir(p)) rc = ps__error(PS_ERR_NOT_FOUND, "snapshot '%s' does not exist in collection '%s'", name, c->name);
-  else if (rename(p, del) == 0) rc = ps__rmtree(del);
-  else rc = ps__rmtree(p);
+  else if ((rc = ps__check_not_symlink(c->path)) < 0) {
+  } else if ((rc = ps__lock_dir(sd, &c->store->opt, &lock_fd)) < 0) { /* see ps_snapshot_create */
+  } else {
+    ps__clean_collection_leftovers(sd);
+    if (!ps__is_dir(p)) {
+      rc = ps__error(PS_ERR_NOT_FOUND, "snapshot '%s' does not exist in collection '%s'", name, c->name);
+    } else if (ps__io_rename(p, del) == 0) {
+      /* gone atomically; a crash from here leaves .del-* for the next holder of the lock */
+      if (!c->store->opt.no_fsync) ps_fsync_parent_dir(del);
+      rc = ps__rmtree(del);
+    } else {
+      /* never a half-deleted snapshot: removing it in place could stop midway */
+      int e = errno;
+      rc = ps__error(ps_status_from_errno(e), "%s: cannot remove: %s", p, strerror(e));
+    }
+  }
+  ps__unlock(lock_fd);
   ps__free_mem(sd);
   ps__free_mem(p);
   ps__free_mem(del);
@@ -215,7 +253,7 @@ int ps_snapshot_restore(ps_collection *c, const char *snapshot, const char *item
     for (int k = 0; k < sm->nparts; k++) {
       char name[64];
       snprintf(name, sizeof name, "part.%lld.parquet", (long long)m->next_part++);
-      PS_CHECK(link_file(sdir, live, sm->parts[k].file, name, 0));
+      /* tracked before it exists, so that a failure removes it */
       char *p = ps__path_join(live, name);
       char **w = p ? ps__realloc(t.written, (t.nwritten + 1) * sizeof *w) : NULL;
       if (!w) {
@@ -225,11 +263,13 @@ int ps_snapshot_restore(ps_collection *c, const char *snapshot, const char *item
       }
       t.written = w;
       w[t.nwritten++] = p;
+      PS_CHECK(link_file(sdir, live, sm->parts[k].file, name, 0));
       PS_CHECK(ps__manifest_add_part(m, name, sm->parts[k].rows, sm->bounds, 2 * k, 2 * k + 1));
     }
+    /* the new links must be durable before the manifest rename publishes them */
+    if (t.durable && sm->nparts > 0) PS_CHECK(fsync_dir(live));
   }
-  PS_CHECK(ps__txn_commit(&t, m));
-  PS_CHECK(ps__metadata_write(live, meta, t.durable));
+  PS_CHECK(ps__txn_commit_meta(&t, m, meta)); /* rows and metadata in one commit */
 fail:
 done:
   if (t.dir) ps__txn_end(&t);

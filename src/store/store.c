@@ -1,4 +1,5 @@
 /* Store layer: base path and stores. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "store/store_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 static int resolve_base(const ps_store_options *opt, char **out) {
   *out = NULL;
@@ -39,7 +41,7 @@ static int resolve_base(const ps_store_options *opt, char **out) {
 int ps_base_path(const ps_store_options *opt, char **out) {
   char *s;
   PS_TRY(resolve_base(opt, &s));
-  *out = strdup(s);
+  *out = ps__strdup(s);
   ps__free_mem(s);
   return *out ? PS_OK : PS_NOMEM();
 }
@@ -74,10 +76,14 @@ int ps_delete_store(const ps_store_options *opt, const char *name) {
     char *slash = parent ? strrchr(parent, '/') : NULL;
     if (slash) *slash = 0;
     char *del = parent ? ps__hidden_temp(parent, "del", name) : NULL;
-    if (del && rename(path, del) == 0)
+    if (!del) {
+      rc = PS_NOMEM();
+    } else if (ps__io_rename(path, del) == 0) {
       rc = ps__rmtree(del);
-    else
-      rc = ps__rmtree(path);
+    } else { /* never a half-deleted store: removing it in place could stop midway */
+      int e = errno;
+      rc = ps__error(ps_status_from_errno(e), "%s: cannot remove: %s", path, strerror(e));
+    }
     ps__free_mem(del);
     ps__free_mem(parent);
   }
@@ -148,7 +154,7 @@ int ps_store_metadata(ps_store *s, char **out_json) {
   int rc = ps__json_load(path, &j);
   ps__free_mem(path);
   if (rc == PS_ERR_NOT_FOUND) {
-    *out_json = strdup("{}");
+    *out_json = ps__strdup("{}");
     return *out_json ? PS_OK : PS_NOMEM();
   }
   if (rc < 0) return rc;
@@ -172,10 +178,11 @@ int ps_store_delete_collection(ps_store *s, const char *name) {
     rc = PS_NOMEM();
   } else if (!ps__is_dir(path)) {
     rc = ps__error(PS_ERR_NOT_FOUND, "collection '%s' does not exist in store '%s'", name, s->name);
-  } else if (rename(path, del) == 0) {
+  } else if (ps__io_rename(path, del) == 0) {
     rc = ps__rmtree(del);
-  } else {
-    rc = ps__rmtree(path);
+  } else { /* never a half-deleted collection */
+    int e = errno;
+    rc = ps__error(ps_status_from_errno(e), "%s: cannot remove: %s", path, strerror(e));
   }
   ps__free_mem(path);
   ps__free_mem(del);

@@ -34,6 +34,11 @@ char *ps__path_join(const char *a, const char *b); /* NULL on out of memory */
 int ps__path_join_to(char **out, const char *a, const char *b);
 int ps__is_dir(const char *path);
 int ps__is_file(const char *path);
+/* PS_ERR_INVALID naming `path` if it is a symbolic link (a missing path is
+ * fine). Every operation that modifies a collection, item or snapshot
+ * directory checks it first: writes never go through a link planted in a
+ * store (reads follow links, read-only). */
+int ps__check_not_symlink(const char *path);
 /* mkdir (EEXIST for a directory is fine); fsync the parent when `durable`. */
 int ps__mkdir(const char *path, int durable);
 int ps__mkdir_p(const char *path);
@@ -47,11 +52,16 @@ int ps__list_dir(const char *dir, int kind, char ***out);
 int ps__names_push(char ***list, size_t *n, const char *name);
 /* Write a whole small file atomically (temp + fsync + rename + dir fsync). */
 int ps__write_file_atomic(const char *path, const void *data, size_t n, int durable);
+/* The same; *published = 1 once the rename put the new file in place (an
+ * error after that, from the directory fsync, leaves it published). */
+int ps__write_file_atomic_ex(const char *path, const void *data, size_t n, int durable, int *published);
 int ps__read_file(const char *path, char **out, size_t *n); /* NOT_FOUND if missing; NUL-terminated */
 /* "2024-01-02 09:30:00.123456" in UTC (PyStore 1.0's corrected format, %M for minutes). */
 void ps__updated_now(char *buf, size_t size);
 /* Write <dir>/pystore_metadata.json = copy of `user` (NULL = {}) plus "_updated". */
 int ps__metadata_write(const char *dir, json_t *user, int durable);
+/* The same into <dir>/<name>. */
+int ps__metadata_write_as(const char *dir, const char *name, json_t *user, int durable);
 /* Parse a JSON file; NOT_FOUND if missing, PS_ERR_PARSE with the position if bad. */
 int ps__json_load(const char *path, json_t **out);
 /* Hard link src -> dst, copying where links are impossible. */
@@ -98,6 +108,9 @@ int ps__manifest_new(const ps_frame *schema, ps__manifest **out);
 int ps__manifest_add_part(ps__manifest *m, const char *file, int64_t rows, const ps_column *bounds_src,
                           int64_t min_row, int64_t max_row);
 int ps__manifest_save(const char *dir, const ps__manifest *m, int durable);
+/* As ps__manifest_save; *published = 1 once the new manifest is in place
+ * (the commit point), even if a later step (the directory fsync) failed. */
+int ps__manifest_save_ex(const char *dir, const ps__manifest *m, int durable, int *published);
 /* 1 if `file` is listed. */
 int ps__manifest_has(const ps__manifest *m, const char *file);
 /* Schema <-> JSON helpers */
@@ -117,6 +130,7 @@ typedef struct ps__txn {
   ps__manifest *m;
   char **written; /* part files created by this transaction (removed on abort) */
   size_t nwritten;
+  int committed;  /* ps__txn_commit put the new manifest in place */
 } ps__txn;
 int ps__txn_begin(ps_collection *c, const char *item, const char *dir, ps__txn *t);
 /* Write `rows` (sorted by index) as new parts; appends them to `into`. */
@@ -124,6 +138,18 @@ int ps__txn_write_parts(ps__txn *t, const ps_frame *rows, int64_t part_rows, ps_
 /* Publish `m` (its version is set to the old version + 1), remove files the
  * old manifest listed that `m` does not. */
 int ps__txn_commit(ps__txn *t, ps__manifest *m);
+/* ps__txn_commit that also replaces the user metadata (`meta`, NULL = {})
+ * in the same commit: the new metadata is staged as
+ * pystore_metadata.json.pending-<new version> before the manifest rename
+ * and renamed into place after it. Until that rename (a crash in between),
+ * readers take the staged file when its version is the committed one
+ * (ps__metadata_path), and the next ps__txn_begin rolls it forward, or
+ * removes it if its version never committed. */
+int ps__txn_commit_meta(ps__txn *t, ps__manifest *m, json_t *meta);
+/* Path of the user metadata file that goes with manifest `m` of the item in
+ * `dir` (m may be NULL): the staged file of m's version if there is one,
+ * else <dir>/pystore_metadata.json. Caller frees; NULL on out of memory. */
+char *ps__metadata_path(const char *dir, const ps__manifest *m);
 /* Release the lock; remove written files if not committed. */
 void ps__txn_end(ps__txn *t);
 int64_t ps__auto_part_rows(const ps_frame *f, int64_t requested);

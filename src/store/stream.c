@@ -17,6 +17,8 @@
 #include "table/merge.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json_oom.h"
+#include "util/fileio.h"
 #include "util/log.h"
 
 #define FANIN 16
@@ -187,7 +189,12 @@ static int spill_path(stream *s, char **out) {
   snprintf(name, sizeof name, "spill.%d.parquet.tmp-run-%ld", s->run_seq++, (long)getpid());
   *out = ps__path_join(s->t->dir, name);
   if (!*out) return PS_NOMEM();
-  return ps__txn_track(s->t, *out);
+  int rc = ps__txn_track(s->t, *out);
+  if (rc < 0) { /* callers own *out only on success */
+    ps__free_mem(*out);
+    *out = NULL;
+  }
+  return rc;
 }
 
 static int push_run(stream *s, char *path) {
@@ -316,7 +323,7 @@ fail:
 }
 
 static void unlink_all(char **paths, int n) {
-  for (int i = 0; i < n; i++) unlink(paths[i]);
+  for (int i = 0; i < n; i++) ps__io_unlink(paths[i]);
 }
 
 /* Merge groups of FANIN runs until at most FANIN remain. */
@@ -547,7 +554,12 @@ int ps_item_append_stream(ps_collection *c, const char *item, ps_batch_fn next, 
   if (!s.first_batch) goto done; /* an empty stream is a no-op */
   if (opt->metadata) {
     json_error_t err;
-    meta = json_loads(opt->metadata, 0, &err);
+    int oom;
+    meta = ps__json_loadb(opt->metadata, strlen(opt->metadata), &err, &oom);
+    if (!meta && oom) {
+      rc = PS_NOMEM();
+      goto done;
+    }
     if (!meta || !json_is_object(meta)) {
       rc = ps__error(PS_ERR_PARSE, "metadata must be a JSON object");
       goto done;

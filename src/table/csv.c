@@ -1003,11 +1003,11 @@ int ps_csv_write_file(const char *path, const ps_frame *frame) {
   writer w;
   memset(&w, 0, sizeof w);
   w.tmp = tmp;
-  w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  w.fd = ps__io_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (w.fd < 0) {
     int e = errno;
     int code = ps_status_from_errno(e);
-    if (code != PS_ERR_NOT_FOUND && code != PS_ERR_NOSPACE) code = PS_ERR_IO;
+    if (code != PS_ERR_NOT_FOUND && code != PS_ERR_NOSPACE && code != PS_ERR_PERMISSION) code = PS_ERR_IO;
     int rc = ps__error(code, "%s: cannot create %s: %s", path, tmp, strerror(e));
     ps__free_mem(tmp);
     return rc;
@@ -1016,14 +1016,13 @@ int ps_csv_write_file(const char *path, const ps_frame *frame) {
   if (rc == PS_OK) rc = ps_fsync_fd(w.fd, tmp);
   if (close(w.fd) != 0 && rc == PS_OK) {
     int e = errno;
-    rc = ps__error(ps_status_from_errno(e) == PS_ERR_NOSPACE ? PS_ERR_NOSPACE : PS_ERR_IO, "%s: close failed: %s", tmp,
-                   strerror(e));
+    rc = ps__error(ps_status_from_write_errno(e), "%s: close failed: %s", tmp, strerror(e));
   }
-  if (rc == PS_OK && rename(tmp, path) != 0) {
+  if (rc == PS_OK && ps__io_rename(tmp, path) != 0) {
     int e = errno;
-    rc = ps__error(PS_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(e));
+    rc = ps__error(ps_status_from_write_errno(e), "%s: cannot rename %s into place: %s", path, tmp, strerror(e));
   }
-  if (rc < 0) unlink(tmp); /* the target is untouched */
+  if (rc < 0) ps__io_unlink(tmp); /* the target is untouched */
   ps_buf_free(&w.b);
   ps__free_mem(tmp);
   return rc;

@@ -78,9 +78,10 @@ static int read_record(ps_csv_reader *r) {
     f->quoted = 0;
     if (ch == '"') {
       f->quoted = 1;
+      int64_t qline = r->line; /* errors name the line where the field starts, as ps_csv_read_file */
       for (;;) {
         ch = getc_unlocked(fp);
-        if (ch == EOF) return ps__error(PS_ERR_PARSE, "%s: line %lld: unterminated quoted field", r->path, (long long)r->line);
+        if (ch == EOF) return ps__error(PS_ERR_PARSE, "%s: line %lld: unterminated quoted field", r->path, (long long)qline);
         if (ch == '"') {
           ch = getc_unlocked(fp);
           if (ch == '"') {
@@ -93,12 +94,18 @@ static int read_record(ps_csv_reader *r) {
         PS_TRY(sb_put(r, ch));
       }
     } else {
-      while (ch != EOF && ch != r->delim && ch != '\n') {
-        if (ch != '\r') PS_TRY(sb_put(r, ch));
+      while (ch != EOF && ch != r->delim && ch != '\n' && ch != '\r') {
+        PS_TRY(sb_put(r, ch));
         ch = getc_unlocked(fp);
       }
     }
-    if (ch == '\r') ch = getc_unlocked(fp);
+    if (ch == '\r') { /* CRLF, or a lone CR: both end the line (as ps_csv_read_file) */
+      ch = getc_unlocked(fp);
+      if (ch != '\n' && ch != EOF) {
+        ungetc(ch, fp);
+        ch = '\n';
+      }
+    }
     f->s = (char *)(uintptr_t)start; /* offset for now */
     f->len = r->sblen - start;
     PS_TRY(sb_put(r, 0));
@@ -114,6 +121,43 @@ static int read_record(ps_csv_reader *r) {
   return rc;
 }
 
+/* Decimal/exponent text, or nan/inf/infinity with an optional sign: what
+ * ps_csv_read_file calls a float (strtod alone would also take hex). */
+static int float_text(const char *s, size_t n) {
+  size_t i = (n && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+  if (i < n && (s[i] == 'n' || s[i] == 'N' || s[i] == 'i' || s[i] == 'I'))
+    return !strcasecmp(s + i, "nan") || !strcasecmp(s + i, "inf") || !strcasecmp(s + i, "infinity");
+  for (; i < n; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == 'e' || s[i] == 'E' || s[i] == '+' || s[i] == '-'))
+      return 0;
+  return 1;
+}
+
+/* UTF-8 check for string values and header names (as ps_csv_read_file). */
+static int utf8_ok(const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = s[i], cp;
+    size_t k;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) k = 1, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF) k = 2, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4) k = 3, cp = c & 0x07;
+    else return 0;
+    for (size_t j = 1; j <= k; j++) {
+      if (i + j >= n || (s[i + j] & 0xC0) != 0x80) return 0;
+      cp = (cp << 6) | (s[i + j] & 0x3F);
+    }
+    if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    i += k + 1;
+  }
+  return 1;
+}
+
 static int classify(const fld *f, int *zone) {
   if (f->quoted) return T_STR;
   if (f->len == 0) return T_NULL;
@@ -122,10 +166,11 @@ static int classify(const fld *f, int *zone) {
   errno = 0;
   long long v = strtoll(s, &end, 10);
   (void)v;
-  if (*end == 0 && end != s && !isspace((unsigned char)s[0])) return errno ? T_STR : T_INT;
+  /* the whole field (a NUL byte inside ends strtoll early: then it is text) */
+  if (end == s + f->len && end != s && !isspace((unsigned char)s[0])) return errno ? T_STR : T_INT;
   double d = strtod(s, &end);
   (void)d;
-  if (*end == 0 && end != s && !isspace((unsigned char)s[0])) return T_FLOAT;
+  if (end == s + f->len && end != s && !isspace((unsigned char)s[0]) && float_text(s, f->len)) return T_FLOAT;
   if (!strcasecmp(s, "true") || !strcasecmp(s, "false")) return T_BOOL;
   int64_t ns;
   int z;
@@ -198,6 +243,16 @@ int ps_csv_reader_open(const char *path, const ps_csv_options *opt, int64_t chun
     rc = ps__error(PS_ERR_UNSUPPORTED, "%s: streaming CSV needs a header line", r->path);
     goto fail;
   }
+  if (r->nrec > 0 && !r->rec[0].quoted && r->rec[0].len >= 3 && memcmp(r->rec[0].s, "\xEF\xBB\xBF", 3) == 0) {
+    r->rec[0].s += 3; /* a UTF-8 BOM is skipped */
+    r->rec[0].len -= 3;
+  }
+  for (int i = 0; i < r->ncols; i++) {
+    if (memchr(r->rec[i].s, 0, r->rec[i].len) || !utf8_ok(r->rec[i].s, r->rec[i].len)) {
+      rc = ps__error(PS_ERR_PARSE, "%s: line 1, column %d: header name is not valid UTF-8 text", r->path, i + 1);
+      goto fail;
+    }
+  }
   for (int i = 0; i < r->ncols; i++) {
     char buf[32];
     const char *nm = r->rec[i].len ? r->rec[i].s : (snprintf(buf, sizeof buf, "Unnamed: %d", i), buf);
@@ -225,12 +280,12 @@ static int put_value(ps_csv_reader *r, ps_column *c, int col, const fld *f) {
     case PS_TYPE_INT64: {
       errno = 0;
       long long v = strtoll(f->s, &end, 10);
-      if (f->quoted || *end || end == f->s || errno) break;
+      if (f->quoted || end != f->s + f->len || end == f->s || errno) break;
       return ps_column_append_int(c, v);
     }
     case PS_TYPE_FLOAT64: {
       double v = strtod(f->s, &end);
-      if (f->quoted || *end || end == f->s) break;
+      if (f->quoted || end != f->s + f->len || end == f->s || !float_text(f->s, f->len)) break;
       return ps_column_append_double(c, v);
     }
     case PS_TYPE_BOOL:
@@ -244,7 +299,11 @@ static int put_value(ps_csv_reader *r, ps_column *c, int col, const fld *f) {
       if (f->quoted || ps_parse_timestamp_ns(f->s, f->len, &ns, &z) != PS_OK || z != r->zoned[col]) break;
       return ps_column_append_int(c, ns);
     }
-    default: return ps_column_append_string(c, f->s, f->len);
+    default:
+      if (!utf8_ok(f->s, f->len))
+        return ps__error(PS_ERR_PARSE, "%s: line %lld, column %d ('%s'): invalid UTF-8 in a string column", r->path,
+                         (long long)r->line, col + 1, r->names[col]);
+      return ps_column_append_string(c, f->s, f->len);
   }
   return ps__error(PS_ERR_PARSE, "%s: line %lld, column '%s': '%.*s' is not a %s (the type inferred from the first chunk)",
                    r->path, (long long)r->line, r->names[col], (int)(f->len > 64 ? 64 : f->len), f->s,

@@ -752,7 +752,7 @@ DEF_FLOAT_CMP(cmp_f64, double)
 
 static void cmp_string(const ps_column *c, int64_t start, int64_t n, kop op, strref k, uint8_t *out) {
   const int64_t *off = (const int64_t *)c->values + start;
-  const char *bytes = c->bytes;
+  const char *bytes = c->bytes ? c->bytes : ""; /* no buffer when every value is null or empty */
   switch (op) {
     case K_EQ:
       LOOP((size_t)(off[i + 1] - off[i]) == k.len && (k.len == 0 || memcmp(bytes + off[i], k.s, k.len) == 0));
@@ -815,8 +815,9 @@ static void in_string(const ps_column *c, int64_t start, int64_t n, const kval *
                       uint8_t *out) {
   const int64_t *off = (const int64_t *)c->values + start;
   uint8_t miss = (uint8_t)(2 - hit);
+  const char *bytes = c->bytes ? c->bytes : ""; /* no buffer when every value is null or empty */
   for (int64_t i = 0; i < n; i++) {
-    const char *s = c->bytes + off[i];
+    const char *s = bytes + off[i];
     size_t len = (size_t)(off[i + 1] - off[i]);
     size_t a = 0, b = ns;
     while (a < b) {

@@ -236,6 +236,9 @@ static int lex_number(parser *p, size_t start) {
     p->tok.type = T_DOUBLE;
     p->tok.d = strtod_c(t, NULL);
     ps__free_mem(heap);
+    /* 1e400 is not infinity: refuse rather than compare with a value nobody wrote
+     * (write inf for infinity; underflow to 0 or a subnormal is kept) */
+    if (isinf(p->tok.d)) return lex_error(p, start, "number out of range of a double (write inf for infinity)");
     return PS_OK;
   }
   uint64_t mag = 0;

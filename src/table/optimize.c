@@ -96,7 +96,7 @@ static int convert_float(const ps_column *c, ps_column *d) {
 static int64_t distinct_strings(const ps_column *c, int64_t cap) {
   size_t size = 1;
   while (size < (size_t)cap * 2 + 2) size <<= 1;
-  int64_t *slots = malloc(size * sizeof *slots);
+  int64_t *slots = ps__malloc(size * sizeof *slots);
   if (!slots) return -1;
   for (size_t i = 0; i < size; i++) slots[i] = -1;
   int64_t n = 0;
@@ -119,13 +119,13 @@ static int64_t distinct_strings(const ps_column *c, int64_t cap) {
       k = (k + 1) & (size - 1);
     }
   }
-  free(slots);
+  ps__free_mem(slots);
   return n;
 }
 
 void ps_optimize_report_clear(ps_optimize_report *r) {
   if (!r) return;
-  free(r->details_json);
+  ps__free_mem(r->details_json);
   memset(r, 0, sizeof *r);
 }
 

@@ -14,5 +14,11 @@ char *ps__strndup(const char *s, size_t n);
 /* Testing hook: the next `n` allocations succeed, then all fail until reset
  * with n < 0. Process-wide. */
 void ps__alloc_fail_after(long n);
+/* Allocations of this library that failed on the calling thread so far
+ * (injected or real): tells "out of memory" apart from other failures of
+ * code that does not report it (jansson's parser says "invalid JSON"). */
+unsigned long ps__alloc_failures(void);
+/* The hook's current budget (< 0: disarmed), to pause and resume it. */
+long ps__alloc_budget(void);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "store/phase3_internal.h"
 #include "util/alloc.h"
+#include "util/error.h"
 
 typedef struct tzone {
   char *name;
@@ -47,7 +48,7 @@ static int parse_fixed(const char *s, int32_t *off) {
   return 0;
 }
 
-static tzone *load_file(const char *name) {
+static tzone *load_file(const char *name, int *nomem) {
   if (strstr(name, "..") || name[0] == '/') return NULL;
   char path[512];
   const char *dir = getenv("TZDIR");
@@ -59,8 +60,13 @@ static tzone *load_file(const char *name) {
   for (;;) {
     if (len == cap) {
       cap = cap ? cap * 2 : 8192;
-      unsigned char *nb = realloc(buf, cap);
-      if (!nb) break;
+      unsigned char *nb = ps__realloc(buf, cap);
+      if (!nb) { /* out of memory: never parse a truncated file */
+        *nomem = 1;
+        ps__free_mem(buf);
+        fclose(f);
+        return NULL;
+      }
       buf = nb;
     }
     size_t k = fread(buf + len, 1, cap - len, f);
@@ -86,15 +92,19 @@ static tzone *load_file(const char *name) {
   pos += 44;
   uint32_t timecnt = c[3], typecnt = c[4];
   if (typecnt == 0 || pos + (size_t)timecnt * (tsz + 1) + (size_t)typecnt * 6 > len) goto out;
-  z = calloc(1, sizeof *z);
-  if (!z) goto out;
-  z->trans = calloc((size_t)timecnt + 1, sizeof *z->trans);
-  z->off = calloc((size_t)timecnt + 1, sizeof *z->off);
+  z = ps__calloc(1, sizeof *z);
+  if (!z) {
+    *nomem = 1;
+    goto out;
+  }
+  z->trans = ps__calloc((size_t)timecnt + 1, sizeof *z->trans);
+  z->off = ps__calloc((size_t)timecnt + 1, sizeof *z->off);
   if (!z->trans || !z->off) {
-    free(z->trans);
-    free(z->off);
-    free(z);
+    ps__free_mem(z->trans);
+    ps__free_mem(z->off);
+    ps__free_mem(z);
     z = NULL;
+    *nomem = 1;
     goto out;
   }
   const unsigned char *tt = buf + pos, *ix = tt + (size_t)timecnt * tsz, *ti = ix + timecnt;
@@ -106,12 +116,14 @@ static tzone *load_file(const char *name) {
   z->n = (int)timecnt;
   z->off0 = (int32_t)be32(ti);
 out:
-  free(buf);
+  ps__free_mem(buf);
   return z;
 }
 
-const void *ps__tz_load(const char *name) {
-  if (!name) return NULL;
+int ps__tz_load_status(const char *name, const void **out) {
+  *out = NULL;
+  if (!name) return PS_OK;
+  int nomem = 0;
   pthread_mutex_lock(&g_mu);
   tzone *z;
   for (z = g_zones; z; z = z->next)
@@ -119,18 +131,20 @@ const void *ps__tz_load(const char *name) {
   if (!z) {
     int32_t off;
     if (parse_fixed(name, &off)) {
-      z = calloc(1, sizeof *z);
+      z = ps__calloc(1, sizeof *z);
       if (z) z->off0 = off;
+      else nomem = 1;
     } else {
-      z = load_file(name);
+      z = load_file(name, &nomem);
     }
     if (z) {
-      z->name = strdup(name);
+      z->name = ps__strdup(name);
       if (!z->name) {
-        free(z->trans);
-        free(z->off);
-        free(z);
+        ps__free_mem(z->trans);
+        ps__free_mem(z->off);
+        ps__free_mem(z);
         z = NULL;
+        nomem = 1;
       } else {
         z->next = g_zones;
         g_zones = z;
@@ -138,6 +152,13 @@ const void *ps__tz_load(const char *name) {
     }
   }
   pthread_mutex_unlock(&g_mu);
+  *out = z;
+  return nomem ? PS_NOMEM() : PS_OK;
+}
+
+const void *ps__tz_load(const char *name) {
+  const void *z;
+  ps__tz_load_status(name, &z);
   return z;
 }
 
