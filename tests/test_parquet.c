@@ -383,6 +383,22 @@ static void test_projection_filter_pruning(void) {
   ps_frame_free(f);
 }
 
+/* The whole file in a malloc'd buffer (NULL on failure). */
+static unsigned char *read_whole(const char *path, long *size) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  fseek(fp, 0, SEEK_END);
+  *size = ftell(fp);
+  fseek(fp, 0, SEEK_SET);
+  unsigned char *data = malloc((size_t)*size + 1);
+  if (data && fread(data, 1, (size_t)*size, fp) != (size_t)*size) {
+    free(data);
+    data = NULL;
+  }
+  fclose(fp);
+  return data;
+}
+
 static void test_corrupt_files(void) {
   ps_frame *f = make_all_types(300, 1);
   ASSERT(f);
@@ -392,14 +408,10 @@ static void test_corrupt_files(void) {
   wo.row_group_rows = 100;
   ASSERT_OK(ps_parquet_write(path, f, &wo));
   ps_frame_free(f);
-  FILE *fp = fopen(path, "rb");
-  ASSERT(fp);
-  fseek(fp, 0, SEEK_END);
-  long size = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  unsigned char *data = malloc((size_t)size);
-  ASSERT(fread(data, 1, (size_t)size, fp) == (size_t)size);
-  fclose(fp);
+  long size;
+  unsigned char *data = read_whole(path, &size);
+  ASSERT(data);
+  FILE *fp;
   const char *bad = tmp_path("bad.parquet");
   /* every truncation fails cleanly and names the file */
   for (long len = 0; len < size; len += (len < 64 ? 1 : 37)) {
@@ -462,14 +474,10 @@ static void test_page_crc(void) {
   ps_frame_free(g);
   ASSERT(st.pages_read > 0);
   ASSERT(st.pages_crc_checked >= st.pages_read); /* data pages + dictionaries */
-  FILE *fp = fopen(path, "rb");
-  ASSERT(fp);
-  fseek(fp, 0, SEEK_END);
-  long size = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  unsigned char *data = malloc((size_t)size);
-  ASSERT(fread(data, 1, (size_t)size, fp) == (size_t)size);
-  fclose(fp);
+  long size;
+  unsigned char *data = read_whole(path, &size);
+  ASSERT(data);
+  FILE *fp;
   uint32_t footer = (uint32_t)data[size - 8] | (uint32_t)data[size - 7] << 8 | (uint32_t)data[size - 6] << 16 |
                     (uint32_t)data[size - 5] << 24;
   long data_end = size - 8 - (long)footer; /* pages and page indexes end here */

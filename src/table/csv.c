@@ -742,11 +742,7 @@ static int reserve_exact(ps_column *col, int64_t rows, int64_t bytes) {
     col->values = v;
     col->capacity = rows;
   }
-  if (bytes > 0) {
-    col->bytes = ps__malloc((size_t)bytes);
-    if (!col->bytes) return PS_NOMEM();
-    col->bytes_cap = bytes;
-  }
+  if (bytes > 0) PS_TRY(ps__column_reserve_bytes(col, bytes));
   return PS_OK;
 }
 

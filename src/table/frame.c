@@ -91,7 +91,11 @@ int ps__column_new(const char *name, ps_type type, ps_time_unit unit, const char
   }
   if (ps_is_string_type(type)) {
     c->values = ps__calloc(1, sizeof(int64_t)); /* offsets[0] = 0 */
-    if (!c->values) {
+    /* a byte buffer from the start: a column of only empty strings and nulls
+     * still has one, so `bytes + offset` is never NULL + 0 anywhere */
+    c->bytes = ps__malloc(16);
+    c->bytes_cap = 16;
+    if (!c->values || !c->bytes) {
       ps__column_free(c);
       return PS_NOMEM();
     }
