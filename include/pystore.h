@@ -428,8 +428,8 @@ PS_EXTERN int ps_csv_write_file(const char *path, const ps_frame *frame);
  *
  * Names of stores, collections, items and snapshots: any UTF-8 string that
  * is one safe path component (e.g. "AAPL", "^GSPC", "BRK.B", "日経225").
- * Rejected with PS_ERR_NAME: empty, ".", "..", containing '/' or NUL,
- * invalid UTF-8, longer than 255 bytes, "_snapshots", or starting with "."
+ * Rejected with PS_ERR_NAME: empty, ".", "..", containing '/', NUL or
+ * control characters, invalid UTF-8, longer than 255 bytes, "_snapshots", or starting with "."
  * or "__" (reserved for temporary files).
  *
  * Name lists (char **) are NULL-terminated, sorted bytewise, owned by the
