@@ -30,7 +30,7 @@ static const char *USAGE =
     "  rebalance STORE/COLL/ITEM --strategy size|monthly|quarterly|yearly|auto [--target-mb N]\n"
     "  optimize FILE|STORE/COLL/ITEM       lossless downcasting report (--lossy-floats, --output)\n"
     "  memory                              process/system memory, thresholds\n"
-    "  verify STORE[/COLL[/ITEM]]|PATH     integrity check: files, pages (CRC), manifests, snapshots\n"
+    "  verify [STORE[/COLL[/ITEM]]|PATH]   integrity check: files, pages (CRC), manifests, snapshots\n"
     "\n"
     "Run 'pystore COMMAND --help' (or 'pystore parquet --help') for the options.\n"
     "Errors go to stderr with a non-zero exit status.\n";

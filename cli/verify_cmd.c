@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static const char *VERIFY_USAGE =
-    "usage: pystore [--path BASE] verify STORE[/COLL[/ITEM]] [--format table|json] [--quiet]\n"
+    "usage: pystore [--path BASE] verify [STORE[/COLL[/ITEM]]] [--format table|json] [--quiet]\n"
     "       pystore verify FILE.parquet | ./DIR | /abs/DIR\n"
     "\n"
     "Checks everything committed: every file's footer, every page (CRC-32 where\n"
@@ -18,7 +18,8 @@ static const char *VERIFY_USAGE =
     "Each problem is printed with its path; leftovers of an interrupted commit\n"
     "(removed by the item's next writer) are printed as notes and are not problems.\n"
     "An argument that is an existing file, an absolute path or starts with ./ or\n"
-    "../ is checked as is; otherwise it names STORE[/COLL[/ITEM]] under the base.\n"
+    "../ is checked as is; otherwise it names STORE[/COLL[/ITEM]] under the base;\n"
+    "no argument checks every store under the base.\n"
     "Exit status: 0 clean, 1 problems found or the check failed, 2 usage.\n";
 
 typedef struct verify_out {
@@ -41,6 +42,13 @@ static void on_problem(void *ctx, const char *path, int status, const char *mess
 /* The filesystem path to check: given as is, or STORE[/COLL[/ITEM]] under the base. */
 static char *resolve(const char *arg, const ps_store_options *opt) {
   struct stat sb;
+  if (!arg) {
+    char *base = NULL;
+    if (ps_base_path(opt, &base) < 0) return NULL;
+    char *p = strdup(base);
+    ps_free(base);
+    return p;
+  }
   if (arg[0] == '/' || strncmp(arg, "./", 2) == 0 || strncmp(arg, "../", 3) == 0 ||
       (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)))
     return strdup(arg);
@@ -81,10 +89,6 @@ int cli_verify(int argc, char **argv) {
       fprintf(stderr, "pystore: too many arguments\n%s", VERIFY_USAGE);
       return 2;
     }
-  }
-  if (!spec) {
-    fprintf(stderr, "pystore: verify needs STORE[/COLL[/ITEM]] or a path\n%s", VERIFY_USAGE);
-    return 2;
   }
   if (strcmp(format, "table") && strcmp(format, "json")) {
     fprintf(stderr, "pystore: unknown --format (use table or json)\n%s", VERIFY_USAGE);

@@ -611,9 +611,9 @@ PS_EXTERN int ps_snapshot_delete_all(ps_collection *coll);
  * metadata), atomically; creates the item if it was deleted since. */
 PS_EXTERN int ps_snapshot_restore(ps_collection *coll, const char *snapshot, const char *item);
 
-/* Integrity check of everything committed under `path`: a store, a
- * collection, an item directory or one Parquet file (the kind is found from
- * the directory's contents). For every published file: the footer and page
+/* Integrity check of everything committed under `path`: a base path (all
+ * its stores), a store, a collection, an item directory or one Parquet file
+ * (the kind is found from the directory's contents). For every published file: the footer and page
  * indexes parse, every page's CRC-32 matches (where the writer stored one;
  * ours always do), every page decompresses and decodes to the row counts
  * the footer declares, and the column statistics bound the decoded data

@@ -94,6 +94,9 @@ static void test_clean_store(void) {
   path_of(p, sizeof p, "clean", "c/B/part.0.parquet");
   ASSERT_OK(verify(p, &f, &vs));
   ASSERT_EQ_INT(vs.files, 1);
+  /* the base path: every store under it */
+  ASSERT_OK(verify(base, &f, &vs));
+  ASSERT(vs.items >= 4);
   path_of(p, sizeof p, "clean", "c/missing");
   ASSERT_RC(verify(p, &f, NULL), PS_ERR_NOT_FOUND);
   ps_collection_close(c);

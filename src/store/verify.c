@@ -23,6 +23,7 @@ typedef struct verifier {
   ps_verify_problem_fn fn;
   void *ctx;
   ps_verify_stats st;
+  int depth;                   /* directory levels below the path given (base/store/collection) */
   int first_status;            /* status of the first problem (0 = none) */
   char first[PS_ERRMSG_MAX + 512]; /* "path: message" of the first problem */
 } verifier;
@@ -443,32 +444,21 @@ static int verify_item_if_any(verifier *v, const char *dir) { return is_item_dir
 
 static int verify_snapshot(verifier *v, const char *dir) { return for_each_subdir(v, dir, verify_item_if_any); }
 
-static int verify_collection(verifier *v, const char *dir) {
-  PS_TRY(for_each_subdir(v, dir, verify_item_if_any));
+/* A directory that is not an item: a base path, a store or a collection.
+ * Its metadata JSON, its snapshots, and every subdirectory (items directly,
+ * anything else recursively, down to base/store/collection/item). */
+static int verify_tree(verifier *v, const char *dir) {
+  if (is_item_dir(dir)) return verify_item(v, dir);
+  PS_TRY(check_metadata_json(v, dir));
   char *snaps = ps__path_join(dir, PS_SNAPSHOTS_DIR);
   if (!snaps) return PS_NOMEM();
   int rc = ps__is_dir(snaps) ? for_each_subdir(v, snaps, verify_snapshot) : PS_OK;
   ps__free_mem(snaps);
+  if (rc < 0 || v->depth >= 3) return rc;
+  v->depth++;
+  rc = for_each_subdir(v, dir, verify_tree);
+  v->depth--;
   return rc;
-}
-
-static int verify_store(verifier *v, const char *dir) {
-  PS_TRY(check_metadata_json(v, dir));
-  return for_each_subdir(v, dir, verify_collection);
-}
-
-/* 1 if some subdirectory of dir is an item (dir is then a collection). */
-static int has_item_subdir(const char *dir) {
-  char **names = NULL;
-  if (ps__list_dir(dir, 1, &names) < 0) return 0;
-  int found = 0;
-  for (size_t i = 0; names[i] && !found; i++) {
-    char *p = ps__path_join(dir, names[i]);
-    found = p && is_item_dir(p);
-    ps__free_mem(p);
-  }
-  ps_names_free(names);
-  return found;
 }
 
 int ps_verify(const char *path, ps_verify_problem_fn on_problem, void *ctx, ps_verify_stats *stats) {
@@ -483,14 +473,8 @@ int ps_verify(const char *path, ps_verify_problem_fn on_problem, void *ctx, ps_v
   int rc;
   if (!S_ISDIR(sb.st_mode)) {
     rc = verify_file(&v, path);
-  } else if (is_item_dir(path)) {
-    rc = verify_item(&v, path);
   } else {
-    char *snaps = ps__path_join(path, PS_SNAPSHOTS_DIR);
-    if (!snaps) return PS_NOMEM();
-    int coll = ps__is_dir(snaps) || has_item_subdir(path);
-    ps__free_mem(snaps);
-    rc = coll ? verify_collection(&v, path) : verify_store(&v, path);
+    rc = verify_tree(&v, path);
   }
   if (stats) *stats = v.st;
   if (rc < 0) return rc;
