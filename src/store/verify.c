@@ -339,8 +339,8 @@ static int verify_item_once(verifier *v, const char *dir, int *changed) {
       break;
     }
     struct stat sb;
-    if (lstat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-      int missing = lstat(p, &sb) != 0;
+    int missing = lstat(p, &sb) != 0;
+    if (missing || !S_ISREG(sb.st_mode)) {
       if (missing && !m->legacy) {
         /* a concurrent commit may have replaced it: compare manifest versions */
         ps__manifest *now = NULL;
